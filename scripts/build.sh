@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Configures and builds Atlas into build/ (binaries in build/bin/).
+# ATLAS_BUILD_TYPE (default RelWithDebInfo), ATLAS_SANITIZE and ATLAS_WERROR
+# are passed through to CMake.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD_DIR="${ATLAS_BUILD_DIR:-$ROOT/build}"
+
+args=(-S "$ROOT" -B "$BUILD_DIR" -G Ninja
+      -DCMAKE_BUILD_TYPE="${ATLAS_BUILD_TYPE:-RelWithDebInfo}"
+      -DATLAS_WERROR="${ATLAS_WERROR:-OFF}"
+      -DATLAS_SANITIZE="${ATLAS_SANITIZE:-}")
+if command -v ccache >/dev/null; then args+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+
+cmake "${args[@]}" >/dev/null
+cmake --build "$BUILD_DIR" -j "${ATLAS_JOBS:-$(nproc)}"
