@@ -1,0 +1,107 @@
+#include "atlas/uuid.hpp"
+
+#include <cstddef>
+#include <random>
+#include <stdexcept>
+#include <string>
+
+#include <openssl/evp.h>
+
+namespace atlas {
+namespace {
+
+constexpr std::size_t kTextLength = 36;
+
+constexpr bool is_hyphen_position(std::size_t i) { return i == 8 || i == 13 || i == 18 || i == 23; }
+
+constexpr int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Sets the version nibble and the RFC 4122 variant bits (10xx).
+Uuid::Bytes stamp(Uuid::Bytes bytes, int version) {
+  bytes[6] = static_cast<std::uint8_t>((bytes[6] & 0x0Fu) | (static_cast<unsigned>(version) << 4));
+  bytes[8] = static_cast<std::uint8_t>((bytes[8] & 0x3Fu) | 0x80u);
+  return bytes;
+}
+
+}  // namespace
+
+std::optional<Uuid> Uuid::parse(std::string_view text) {
+  if (text.size() != kTextLength) return std::nullopt;
+  Bytes bytes{};
+  std::size_t out = 0;
+  for (std::size_t i = 0; i < kTextLength; ++i) {
+    if (is_hyphen_position(i)) {
+      if (text[i] != '-') return std::nullopt;
+      continue;
+    }
+    const int high = hex_value(text[i]);
+    const int low = hex_value(text[i + 1]);
+    if (high < 0 || low < 0 || is_hyphen_position(i + 1)) return std::nullopt;
+    bytes[out++] = static_cast<std::uint8_t>((high << 4) | low);
+    ++i;
+  }
+  return Uuid{bytes};
+}
+
+bool is_uuid(std::string_view text) { return Uuid::parse(text).has_value(); }
+
+std::string Uuid::to_string() const {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string text;
+  text.reserve(kTextLength);
+  for (std::size_t i = 0; i < bytes_.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) text.push_back('-');
+    text.push_back(kDigits[bytes_[i] >> 4]);
+    text.push_back(kDigits[bytes_[i] & 0x0F]);
+  }
+  return text;
+}
+
+Uuid Uuid::v4(const std::function<std::uint64_t()>& random_u64) {
+  Bytes bytes{};
+  for (std::size_t half = 0; half < 2; ++half) {
+    std::uint64_t bits = random_u64();
+    for (std::size_t i = 0; i < 8; ++i) {
+      bytes[half * 8 + i] = static_cast<std::uint8_t>(bits & 0xFFu);
+      bits >>= 8;
+    }
+  }
+  return Uuid{stamp(bytes, 4)};
+}
+
+Uuid Uuid::random_v4() {
+  std::random_device device;
+  return v4([&device] {
+    return (static_cast<std::uint64_t>(device()) << 32) | static_cast<std::uint64_t>(device());
+  });
+}
+
+Uuid Uuid::v5(const Uuid& name_space, std::string_view name) {
+  std::string input(name_space.bytes_.begin(), name_space.bytes_.end());
+  input.append(name);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_size = 0;
+  if (EVP_Digest(input.data(), input.size(), digest, &digest_size, EVP_sha1(), nullptr) != 1 ||
+      digest_size < 16) {
+    // Not reachable from input: SHA-1 is built into every OpenSSL 3 default provider.
+    throw std::runtime_error("OpenSSL SHA-1 digest failed: check the OpenSSL installation");
+  }
+  Bytes bytes{};
+  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = digest[i];
+  return Uuid{stamp(bytes, 5)};
+}
+
+Uuid reply_task_id(const Uuid& request_task_id) {
+  return Uuid::v5(kAtlasNamespace, "reply:" + request_task_id.to_string());
+}
+
+Uuid escalation_task_id(const Uuid& failed_task_id) {
+  return Uuid::v5(kAtlasNamespace, "escalate:" + failed_task_id.to_string());
+}
+
+}  // namespace atlas
