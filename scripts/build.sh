@@ -10,7 +10,11 @@ args=(-S "$ROOT" -B "$BUILD_DIR" -G Ninja
       -DCMAKE_BUILD_TYPE="${ATLAS_BUILD_TYPE:-RelWithDebInfo}"
       -DATLAS_WERROR="${ATLAS_WERROR:-OFF}"
       -DATLAS_SANITIZE="${ATLAS_SANITIZE:-}")
-if command -v ccache >/dev/null; then args+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+if command -v ccache >/dev/null; then
+  args+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  # Paths relative to the checkout, so a fresh clone (CI) reuses the cache.
+  export CCACHE_BASEDIR="$ROOT" CCACHE_NOHASHDIR=1
+fi
 
 cmake "${args[@]}" >/dev/null
 cmake --build "$BUILD_DIR" -j "${ATLAS_JOBS:-$(nproc)}"

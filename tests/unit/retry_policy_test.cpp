@@ -18,7 +18,7 @@ std::chrono::system_clock::time_point at(std::time_t t) {
 }
 }  // namespace
 
-TEST_CASE("retry policy: jittered waits stay within [0, min(max_backoff, initial*mult^(n-1))]") {
+TEST_CASE("retry policy: jittered waits stay between 0 and min(max_backoff, initial*mult^(n-1))") {
   RetryOptions o;
   o.max_attempts = 10;
   o.initial_backoff = 100ms;
