@@ -132,11 +132,19 @@ int cmd_tail(const std::vector<std::string>& args, Context& ctx) {
   if (!follow) {
     watcher = std::thread([&] {
       const auto start = now_ms();
+      std::int64_t assigned_at = 0;
       while (!finished.load()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
         const auto stats = consumer.stats();
-        const bool quiet = now_ms() - std::max(last_message_ms.load(), start) > 1000;
-        if (stats.assigned_partitions > 0 && stats.lag <= 0 && stats.inflight == 0 && quiet) break;
+        if (stats.assigned_partitions == 0) {
+          assigned_at = 0;
+          continue;
+        }
+        if (assigned_at == 0) assigned_at = now_ms();
+        // The lag is only known after the first fetches: wait for two quiet
+        // seconds after the assignment (or after the last message) as well.
+        const bool quiet = now_ms() - std::max(last_message_ms.load(), assigned_at) > 2000;
+        if (stats.lag <= 0 && stats.inflight == 0 && quiet) break;
         if (now_ms() - start > timeout_s * 1000L) {
           timed_out = true;
           break;
