@@ -59,7 +59,10 @@ TEST_CASE("kafka group: two consumer processes share six partitions and process 
         std::vector<std::string>{"--brokers", bus.bootstrap(), "--topic", "architect_in",
                                  "--group", "it-group", "--out", dir.file(name + ".out"),
                                  "--status", dir.file(name + ".status"), "--max-inflight", "8",
-                                 "--delay-ms", "3"},
+                                 "--delay-ms", "3",
+                                 // The mock cluster holds a rebalance for a late joiner
+                                 // until session.timeout.ms - 1 s: keep that short.
+                                 "--property", "session.timeout.ms=6000"},
         std::map<std::string, std::string>{{"LOG_LEVEL", "warn"}}, dir.path());
   };
   auto a = start_consumer("a");
@@ -72,7 +75,7 @@ TEST_CASE("kafka group: two consumer processes share six partitions and process 
         const int nb = assigned(dir.file("b.status"));
         return na > 0 && nb > 0 && na + nb == 6;
       },
-      30s);
+      60s);
   REQUIRE_MESSAGE(settled, "a: ", read_text_file(dir.file("a.status")),
                   " b: ", read_text_file(dir.file("b.status")), "\n", a->stderr_text(),
                   b->stderr_text());
