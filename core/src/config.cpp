@@ -1,5 +1,7 @@
 #include "atlas/config.hpp"
 
+#include "atlas/text.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -10,12 +12,6 @@
 namespace atlas {
 namespace {
 
-std::string trim(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  const auto e = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(b, e - b + 1));
-}
 
 std::string join_problems(const std::vector<std::string>& problems) {
   std::string out = "invalid configuration:";
@@ -33,7 +29,7 @@ bool valid_name(std::string_view name) {
 // Parses the value part of a dotenv line (after '='). Returns nullopt when a
 // quote is not closed.
 std::optional<std::string> parse_env_value(std::string_view raw) {
-  std::string v = trim(raw);
+  std::string v = std::string(trim(raw));
   if (v.empty()) return v;
   if (v.front() == '\'') {
     const auto end = v.find('\'', 1);
@@ -94,7 +90,7 @@ void EnvSource::load_env_file(const std::string& path) {
   std::vector<std::string> problems;
   while (std::getline(in, line)) {
     ++lineno;
-    std::string text = trim(line);
+    std::string text = std::string(trim(line));
     if (text.empty() || text.front() == '#') continue;
     if (text.rfind("export ", 0) == 0) text = trim(text.substr(7));
     const auto eq = text.find('=');
@@ -103,7 +99,7 @@ void EnvSource::load_env_file(const std::string& path) {
       problems.push_back(where + ": expected NAME=value");
       continue;
     }
-    const std::string name = trim(text.substr(0, eq));
+    const std::string name = std::string(trim(text.substr(0, eq)));
     if (!valid_name(name)) {
       problems.push_back(where + ": '" + name + "' is not a valid variable name");
       continue;
@@ -180,7 +176,7 @@ std::int64_t ConfigReader::integer(std::string_view name, std::int64_t fallback,
                                    std::int64_t max) {
   auto v = lookup(name, {});
   if (!v || trim(*v).empty()) return fallback;
-  const std::string text = trim(*v);
+  const std::string text = std::string(trim(*v));
   std::int64_t out = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
   if (ec != std::errc() || ptr != text.data() + text.size()) {
@@ -198,7 +194,7 @@ std::int64_t ConfigReader::integer(std::string_view name, std::int64_t fallback,
 double ConfigReader::number(std::string_view name, double fallback, double min, double max) {
   auto v = lookup(name, {});
   if (!v || trim(*v).empty()) return fallback;
-  const std::string text = trim(*v);
+  const std::string text = std::string(trim(*v));
   double out = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
   if (ec != std::errc() || ptr != text.data() + text.size() || !std::isfinite(out)) {
@@ -217,7 +213,7 @@ double ConfigReader::number(std::string_view name, double fallback, double min, 
 bool ConfigReader::boolean(std::string_view name, bool fallback) {
   auto v = lookup(name, {});
   if (!v || trim(*v).empty()) return fallback;
-  std::string text = trim(*v);
+  std::string text = std::string(trim(*v));
   std::transform(text.begin(), text.end(), text.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (text == "true" || text == "1" || text == "yes" || text == "on") return true;
@@ -236,7 +232,7 @@ std::string ConfigReader::choice(std::string_view name, std::string_view fallbac
                                  std::initializer_list<std::string_view> choices) {
   auto v = lookup(name, {});
   if (!v || trim(*v).empty()) return std::string(fallback);
-  const std::string text = trim(*v);
+  const std::string text = std::string(trim(*v));
   for (auto c : choices) {
     if (c == text) return text;
   }
@@ -253,7 +249,7 @@ std::vector<std::string> ConfigReader::list(std::string_view name, std::string_v
   while (start <= text.size()) {
     auto comma = text.find(',', start);
     if (comma == std::string::npos) comma = text.size();
-    std::string item = trim(std::string_view(text).substr(start, comma - start));
+    std::string item = std::string(trim(std::string_view(text).substr(start, comma - start)));
     if (!item.empty()) out.push_back(std::move(item));
     start = comma + 1;
   }
@@ -261,7 +257,7 @@ std::vector<std::string> ConfigReader::list(std::string_view name, std::string_v
 }
 
 std::string ConfigReader::url(std::string_view name, std::string_view fallback) {
-  std::string text = trim(string(name, fallback));
+  std::string text = std::string(trim(string(name, fallback)));
   const bool http = text.rfind("http://", 0) == 0 || text.rfind("https://", 0) == 0;
   const auto host_start = text.find("://");
   if (!http || host_start == std::string::npos || host_start + 3 >= text.size() ||

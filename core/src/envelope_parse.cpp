@@ -14,7 +14,7 @@ ValidationError document_error(ErrorClass error_class, std::string message) {
 }
 
 // Messages quote library text; keep them valid UTF-8 whatever it contains.
-std::string utf8_prefix(std::string text) {
+std::string valid_utf8_prefix(std::string text) {
   if (auto error = validate_utf8(text)) text.resize(error->offset);
   return text;
 }
@@ -81,7 +81,7 @@ ParseResult parse_checked(std::string_view bytes) {
                                             end != std::string::npos) {
       detail.erase(0, end + 2);
     }
-    return document_error(ErrorClass::not_json, "not valid JSON: " + utf8_prefix(detail));
+    return document_error(ErrorClass::not_json, "not valid JSON: " + valid_utf8_prefix(detail));
   } catch (const nlohmann::json::out_of_range&) {
     // A number no double can hold (1e400): it would not survive a round trip.
     return document_error(ErrorClass::not_json,
@@ -98,7 +98,7 @@ ParseResult parse_envelope(std::string_view bytes) noexcept {
   } catch (const std::exception& e) {
     // Not expected (parse errors are caught above); allocation failure, say.
     return document_error(ErrorClass::not_json,
-                          "could not be parsed: " + utf8_prefix(std::string(e.what())));
+                          "could not be parsed: " + valid_utf8_prefix(std::string(e.what())));
   }
 }
 

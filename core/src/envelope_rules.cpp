@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "atlas/utf8.hpp"
 #include "atlas/uuid.hpp"
 
 namespace atlas::envelope_rules {
@@ -31,10 +32,7 @@ std::string quoted_excerpt(std::string_view text) {
   constexpr std::size_t kMaxBytes = 40;
   bool cut = false;
   if (text.size() > kMaxBytes) {
-    std::size_t end = kMaxBytes;
-    // Back up to the first byte of a character (never more than 3 bytes).
-    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0u) == 0x80u) --end;
-    text = text.substr(0, end);
+    text = utf8_prefix(text, kMaxBytes);
     cut = true;
   }
   // Callers pass validated UTF-8; "replace" keeps dump() from throwing if not.

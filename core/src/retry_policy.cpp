@@ -1,5 +1,7 @@
 #include "atlas/retry_policy.hpp"
 
+#include "atlas/text.hpp"
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -81,11 +83,6 @@ namespace {
 // hostile header cannot overflow the integer; the policy caps them anyway.
 constexpr double kMaxMillis = 1e12;
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 std::optional<double> parse_non_negative(std::string_view s) {
   s = trim(s);

@@ -1,5 +1,7 @@
 #include "atlas/rag/source_line.hpp"
 
+#include "atlas/text.hpp"
+
 #include <charconv>
 
 namespace atlas::rag {
@@ -8,12 +10,6 @@ namespace {
 constexpr std::string_view kPrefix = "SOURCE:";
 constexpr std::string_view kChunkOpen = " (Chunk ";
 
-std::string_view trim(std::string_view s) {
-  const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
-  while (!s.empty() && space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && space(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 // "12" -> 12; nullopt for anything but 1..9 digits.
 std::optional<int> parse_count(std::string_view digits) {

@@ -52,7 +52,7 @@ std::string github_message(const std::string& body) {
   auto parsed = parse_json_object(body);
   if (!parsed.ok()) return {};
   std::string message = string_field(parsed.value, "message");
-  message.resize(utf8_prefix_length(message, 200));
+  message.resize(utf8_prefix(message, 200).size());
   return message;
 }
 
@@ -123,7 +123,7 @@ DeliveryOutcome classify_slack_response(const http::ClientResponse& response,
   if (ok != parsed.value.end() && ok->is_boolean() && ok->get<bool>()) return Delivered{};
   std::string error = string_field(parsed.value, "error");
   if (error.empty()) error = "unknown_error";
-  error.resize(utf8_prefix_length(error, 100));
+  error.resize(utf8_prefix(error, 100).size());
   if (slack_error_is_transient(error)) {
     return RetryLater{retry_after(response, now), "Slack error " + error};
   }

@@ -23,11 +23,11 @@ bool has_atlas_label(const nlohmann::json& issue) {
 // The request in a comment: "/atlas <text>" (leading white space allowed), or
 // nullopt when the comment is not addressed to Atlas.
 std::optional<std::string> command_text(std::string_view body) {
-  const std::string text = trim(body);
+  const std::string text(trim(body));
   if (text.compare(0, kGithubCommandPrefix.size(), kGithubCommandPrefix) != 0) return std::nullopt;
   const std::string_view rest = std::string_view(text).substr(kGithubCommandPrefix.size());
-  if (!rest.empty() && !is_space(rest.front())) return std::nullopt;  // "/atlasfoo"
-  return trim(rest);
+  if (!rest.empty() && !is_ascii_space(rest.front())) return std::nullopt;  // "/atlasfoo"
+  return std::string(trim(rest));
 }
 
 struct Common {
@@ -64,8 +64,8 @@ WebhookDecision translate_issues(const nlohmann::json& payload, const Common& c)
   const auto number = issue_number(*issue);
   if (!number) return Reject{400, "issue.number is missing or not a positive integer"};
 
-  const std::string title = trim(string_field(*issue, "title"));
-  const std::string body = trim(string_field(*issue, "body"));
+  const std::string title(trim(string_field(*issue, "title")));
+  const std::string body(trim(string_field(*issue, "body")));
   std::string text = title;
   if (!body.empty()) text += (text.empty() ? "" : "\n\n") + body;
   if (text.empty()) return Ignore{"issue has neither title nor body"};

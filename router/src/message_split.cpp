@@ -23,7 +23,7 @@ std::size_t sequence_length(unsigned char lead) {
 // costs less than a quarter of its bytes, so the search is bounded.
 std::size_t fit(std::string_view text, std::size_t budget, const TextCost& cost) {
   const auto fits = [&](std::size_t bytes) {
-    return measure(cost, text.substr(0, utf8_prefix_length(text, bytes))) <= budget;
+    return measure(cost, text.substr(0, utf8_prefix(text, bytes).size())) <= budget;
   };
   std::size_t lo = 0;  // fits(0): the empty prefix costs nothing
   std::size_t hi = std::min(text.size(), budget * 4);
@@ -35,7 +35,7 @@ std::size_t fit(std::string_view text, std::size_t budget, const TextCost& cost)
       hi = mid - 1;
     }
   }
-  return utf8_prefix_length(text, lo);
+  return utf8_prefix(text, lo).size();
 }
 
 struct Cut {
@@ -59,7 +59,7 @@ Cut choose_cut(std::string_view text, std::size_t window) {
 }
 
 std::string_view trim_right(std::string_view s) {
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  while (!s.empty() && is_ascii_space(s.back())) s.remove_suffix(1);
   return s;
 }
 

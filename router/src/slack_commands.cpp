@@ -33,7 +33,7 @@ WebhookDecision translate_slack_command(std::string_view body) {
   const std::string user = form.value("user_id");
   const std::string response_url = form.value("response_url");
 
-  std::string text = trim(form.value("text"));
+  std::string text(trim(form.value("text")));
   if (text.empty() || text == "help") {
     return Respond{200, "application/json", slack_ephemeral_body(slack_command_usage(command)),
                    "slash command without a request"};

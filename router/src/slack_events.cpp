@@ -125,11 +125,11 @@ std::string strip_slack_mentions(std::string_view text,
       }
     }
     const char c = text[i];
-    if (leading && !is_space(c)) leading = false;
+    if (leading && !is_ascii_space(c)) leading = false;
     out.push_back(c);
     ++i;
   }
-  return trim(unescape_slack_text(out));
+  return std::string(trim(unescape_slack_text(out)));
 }
 
 }  // namespace atlas::router

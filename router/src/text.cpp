@@ -4,14 +4,6 @@
 
 namespace atlas::router {
 
-std::string trim(std::string_view text) {
-  std::size_t b = 0;
-  std::size_t e = text.size();
-  while (b < e && is_space(text[b])) ++b;
-  while (e > b && is_space(text[e - 1])) --e;
-  return std::string(text.substr(b, e - b));
-}
-
 std::string unescape_slack_text(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -50,14 +42,6 @@ std::string escape_slack_text(std::string_view text) {
     }
   }
   return out;
-}
-
-std::size_t utf8_prefix_length(std::string_view text, std::size_t max_bytes) {
-  if (text.size() <= max_bytes) return text.size();
-  std::size_t n = max_bytes;
-  // Step back over continuation bytes (10xxxxxx) to the start of a sequence.
-  while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0u) == 0x80u) --n;
-  return n;
 }
 
 bool iequals_ascii(std::string_view a, std::string_view b) {

@@ -65,3 +65,32 @@ TEST_CASE("utf8: describe names the byte offset and the reason") {
   REQUIRE(error.has_value());
   CHECK(error->describe() == "invalid UTF-8 at byte 3: byte 0xF5..0xFF never appears in UTF-8");
 }
+
+TEST_CASE("utf8: utf8_prefix never ends inside a sequence") {
+  using atlas::utf8_prefix;
+  const std::string euro = "\xE2\x82\xAC";  // 3 bytes
+  const std::string text = "a" + euro + "b";
+  CHECK(utf8_prefix(text, 0).empty());
+  CHECK(utf8_prefix(text, 1) == "a");
+  CHECK(utf8_prefix(text, 2) == "a");
+  CHECK(utf8_prefix(text, 3) == "a");
+  CHECK(utf8_prefix(text, 4) == "a" + euro);
+  CHECK(utf8_prefix(text, 100) == text);
+  // The text itself ends inside a character: still no partial sequence.
+  CHECK(utf8_prefix(euro + "\xE2\x82", 4) == euro);
+  const std::string emoji = "\xF0\x9F\x98\x80";  // 4 bytes
+  for (std::size_t n = 1; n < 4; ++n) CHECK(utf8_prefix("x" + emoji, n) == "x");
+  CHECK(utf8_prefix("x" + emoji, 5) == "x" + emoji);
+  // Stray continuation bytes (invalid input): cut where asked, still progress.
+  CHECK(utf8_prefix("\x80\x80\x80\x80", 2).size() == 2);
+}
+
+TEST_CASE("utf8: utf8_sequence_length always advances") {
+  using atlas::utf8_sequence_length;
+  CHECK(utf8_sequence_length("a", 0) == 1);
+  CHECK(utf8_sequence_length("\xE2\x82\xAC", 0) == 3);
+  CHECK(utf8_sequence_length("\xF0\x9F\x98\x80", 0) == 4);
+  CHECK(utf8_sequence_length("\xE2\x82", 0) == 1);  // cut short
+  CHECK(utf8_sequence_length("\xFF", 0) == 1);       // invalid lead
+  CHECK(utf8_sequence_length("\xC3x", 0) == 1);      // missing continuation
+}

@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "atlas/worker/utf8_cut.hpp"
+#include "atlas/utf8.hpp"
 
 namespace atlas::worker {
 namespace {

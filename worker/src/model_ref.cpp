@@ -1,17 +1,13 @@
 #include "atlas/worker/model_ref.hpp"
 
+#include "atlas/text.hpp"
+
 #include <algorithm>
 #include <cctype>
 
 namespace atlas::worker {
 namespace {
 
-std::string trim(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  const auto e = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(b, e - b + 1));
-}
 
 }  // namespace
 
@@ -41,11 +37,11 @@ std::string ModelRef::label() const {
 ChainParse parse_llm_chain(const std::vector<std::string>& entries) {
   ChainParse out;
   for (const auto& raw : entries) {
-    const std::string entry = trim(raw);
+    const std::string entry = std::string(trim(raw));
     if (entry.empty()) continue;
     const auto colon = entry.find(':');
-    const std::string provider_text = trim(entry.substr(0, colon));
-    const std::string model = colon == std::string::npos ? "" : trim(entry.substr(colon + 1));
+    const std::string provider_text = std::string(trim(entry.substr(0, colon)));
+    const std::string model = colon == std::string::npos ? "" : std::string(trim(entry.substr(colon + 1)));
     auto provider = parse_provider(provider_text);
     if (!provider) {
       if (colon == std::string::npos) {

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "atlas/worker/budget.hpp"
-#include "atlas/worker/utf8_cut.hpp"
+#include "atlas/utf8.hpp"
 
 namespace atlas::worker {
 namespace {

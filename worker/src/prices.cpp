@@ -1,5 +1,7 @@
 #include "atlas/worker/prices.hpp"
 
+#include "atlas/text.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -11,15 +13,9 @@
 namespace atlas::worker {
 namespace {
 
-std::string trim(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  const auto e = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(b, e - b + 1));
-}
 
 std::optional<double> parse_price(std::string_view text) {
-  const std::string t = trim(text);
+  const std::string t = std::string(trim(text));
   double v = 0;
   auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
   if (t.empty() || ec != std::errc() || ptr != t.data() + t.size() || !std::isfinite(v) || v < 0) {
@@ -94,7 +90,7 @@ std::vector<std::string> PriceTable::apply_overrides(std::string_view text,
                                                      std::string_view variable) {
   std::vector<std::string> problems;
   const std::string var(variable);
-  const std::string body = trim(text);
+  const std::string body = std::string(trim(text));
   if (body.empty()) return problems;
   if (body.front() == '{') {
     const auto doc = nlohmann::json::parse(body, nullptr, false);
@@ -119,11 +115,11 @@ std::vector<std::string> PriceTable::apply_overrides(std::string_view text,
   while (start <= body.size()) {
     auto end = body.find_first_of(",;", start);
     if (end == std::string::npos) end = body.size();
-    const std::string item = trim(std::string_view(body).substr(start, end - start));
+    const std::string item = std::string(trim(std::string_view(body).substr(start, end - start)));
     start = end + 1;
     if (item.empty()) continue;
     const auto eq = item.find('=');
-    const std::string model = eq == std::string::npos ? "" : trim(item.substr(0, eq));
+    const std::string model = eq == std::string::npos ? "" : std::string(trim(item.substr(0, eq)));
     std::vector<std::optional<double>> parts;
     if (eq != std::string::npos) {
       std::string_view rest = std::string_view(item).substr(eq + 1);

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <set>
 
-#include "atlas/worker/utf8_cut.hpp"
+#include "atlas/utf8.hpp"
 
 namespace atlas::worker {
 

@@ -1,5 +1,7 @@
 #include "atlas/kafka/properties.hpp"
 
+#include "atlas/text.hpp"
+
 #include <algorithm>
 #include <cctype>
 
@@ -15,12 +17,6 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-std::string trim(std::string_view s) {
-  const auto first = s.find_first_not_of(" \t");
-  if (first == std::string_view::npos) return {};
-  const auto last = s.find_last_not_of(" \t");
-  return std::string(s.substr(first, last - first + 1));
-}
 
 bool is_true(std::string_view v) {
   const auto l = lower(trim(v));
@@ -56,7 +52,7 @@ PropertyList base(const KafkaSettings& settings, std::string_view client_id) {
     throw KafkaConfigError(refused("bootstrap.servers", "set KAFKA_BROKERS instead"));
   }
   PropertyList list;
-  set(list, "bootstrap.servers", trim(settings.brokers));
+  set(list, "bootstrap.servers", std::string(trim(settings.brokers)));
   set(list, "client.id", std::string(client_id));
   // Idle connections closed by the broker are normal; do not log them.
   set(list, "log.connection.close", "false");

@@ -161,7 +161,7 @@ TEST_CASE("router reinjection: missing due-at is due now - bad or foreign target
   REQUIRE(std::holds_alternative<Reinject>(ok));
   CHECK(std::get<Reinject>(ok).record.topic == "architect_in");
   CHECK_FALSE(std::get<Reinject>(ok).problems.empty());
-  const auto back = atlas::router::parse_failure_headers(std::get<Reinject>(ok).record.headers, 3);
+  const auto back = atlas::parse_failure_headers(std::get<Reinject>(ok).record.headers, 3);
   CHECK(back.headers.attempts == 1);
   CHECK_FALSE(back.headers.due_at);
   CHECK_FALSE(back.headers.target_topic);

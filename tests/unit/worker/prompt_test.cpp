@@ -156,25 +156,12 @@ TEST_CASE("worker prompt: sources are escaped in the source element") {
   CHECK(plan.prompt.user.find(R"(path="a&quot;b&lt;c&gt;&amp; d")") != std::string::npos);
 }
 
-TEST_CASE("worker prompt: UTF-8 helpers") {
+TEST_CASE("worker prompt: prefix_within_tokens cuts on UTF-8 boundaries") {
   const std::string euro = "\xE2\x82\xAC";  // 3 bytes
-  const std::string text = "a" + euro + "b";
-  CHECK(utf8_prefix(text, 0).empty());
-  CHECK(utf8_prefix(text, 1) == "a");
-  CHECK(utf8_prefix(text, 2) == "a");
-  CHECK(utf8_prefix(text, 3) == "a");
-  CHECK(utf8_prefix(text, 4) == "a" + euro);
-  CHECK(utf8_prefix(text, 100) == text);
-  // The text itself ends inside a character: still no partial sequence.
-  CHECK(utf8_prefix(euro + "\xE2\x82", 4) == euro);
-  const std::string emoji = "\xF0\x9F\x98\x80";  // 4 bytes
-  for (std::size_t n = 1; n < 4; ++n) CHECK(utf8_prefix("x" + emoji, n) == "x");
-  CHECK(utf8_prefix("x" + emoji, 5) == "x" + emoji);
   CHECK(prefix_within_tokens("abcdef", 1) == "abc");
   CHECK(prefix_within_tokens("abcdef", 0).empty());
   CHECK(prefix_within_tokens("ab" + euro, 3) == "ab");   // 1 + 3 > 3
   CHECK(prefix_within_tokens("ab" + euro, 4) == "ab" + euro);
   // Invalid bytes still make progress and are kept as single bytes.
-  CHECK(utf8_prefix("\x80\x80\x80\x80", 2).size() == 2);
   CHECK(prefix_within_tokens("\xFF\xFF", 1).size() == 1);
 }

@@ -1,11 +1,7 @@
 #pragma once
 // The dead-letter record for a docs.added event atlas-rag will not index
 // (DESIGN section 4): the original value and key byte for byte, the original
-// headers, and the atlas-* failure headers. Pure.
-//
-// The header names and formats (times in epoch milliseconds) are those of
-// atlas-router's retry_records.hpp; they are repeated here because the rag
-// library does not link the router's.
+// headers, and the atlas-* failure headers (atlas/failure_headers.hpp). Pure.
 #include <chrono>
 #include <string>
 #include <string_view>
@@ -15,10 +11,8 @@
 
 namespace atlas::rag {
 
-inline constexpr std::size_t kMaxErrorHeaderBytes = 1000;
-
-// `error` is cut to kMaxErrorHeaderBytes at a UTF-8 boundary. Existing
-// atlas-* failure headers of the message are replaced, others kept.
+// Existing atlas-* failure headers of the message are replaced, others kept;
+// `error` is cut at a UTF-8 boundary (kMaxErrorHeaderBytes).
 [[nodiscard]] kafka::Record dead_letter_record(const kafka::Message& message,
                                                const std::string& dlq_topic,
                                                std::string_view error_class, std::string_view error,

@@ -24,7 +24,7 @@
 #include "atlas/kafka/producer.hpp"
 #include "atlas/retry_policy.hpp"
 #include "atlas/router/delivery_outcome.hpp"
-#include "atlas/router/retry_records.hpp"
+#include "atlas/failure_headers.hpp"
 
 namespace atlas::router {
 

@@ -24,7 +24,7 @@
 
 #include "atlas/worker/provider.hpp"
 #include "atlas/worker/rag_client_logic.hpp"
-#include "atlas/worker/utf8_cut.hpp"
+#include "atlas/utf8.hpp"
 
 namespace atlas::worker {
 

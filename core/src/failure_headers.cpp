@@ -1,12 +1,12 @@
-#include "atlas/router/retry_records.hpp"
+#include "atlas/failure_headers.hpp"
 
 #include <algorithm>
 #include <array>
 #include <charconv>
 
-#include "atlas/router/text.hpp"
+#include "atlas/utf8.hpp"
 
-namespace atlas::router {
+namespace atlas {
 namespace {
 
 using std::chrono::milliseconds;
@@ -53,7 +53,7 @@ std::optional<system_clock::time_point> parse_epoch_ms(std::string_view text) {
 
 kafka::Headers failure_headers(const FailureHeaders& h) {
   std::string error = h.error;
-  error.resize(utf8_prefix_length(error, kMaxErrorHeaderBytes));
+  error.resize(utf8_prefix(error, kMaxErrorHeaderBytes).size());
   kafka::Headers out = {
       {std::string(kHeaderOriginalTopic), h.original_topic},
       {std::string(kHeaderOriginalPartition), std::to_string(h.original_partition)},
@@ -142,4 +142,4 @@ ParsedFailureHeaders parse_failure_headers(const kafka::Headers& headers, int ma
   return p;
 }
 
-}  // namespace atlas::router
+}  // namespace atlas

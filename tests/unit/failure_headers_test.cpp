@@ -2,11 +2,11 @@
 
 #include <algorithm>
 
-#include "atlas/router/retry_records.hpp"
+#include "atlas/failure_headers.hpp"
 
 using namespace std::chrono_literals;
-using atlas::router::FailureHeaders;
-using atlas::router::parse_failure_headers;
+using atlas::FailureHeaders;
+using atlas::parse_failure_headers;
 
 namespace {
 
@@ -30,7 +30,7 @@ FailureHeaders sample() {
 }  // namespace
 
 TEST_CASE("router retry headers: written in the DESIGN's names, times as epoch milliseconds") {
-  const auto headers = atlas::router::failure_headers(sample());
+  const auto headers = atlas::failure_headers(sample());
   const atlas::kafka::Headers expected = {
       {"atlas-original-topic", "architect_out"}, {"atlas-original-partition", "3"},
       {"atlas-original-offset", "12345"},        {"atlas-attempts", "2"},
@@ -43,7 +43,7 @@ TEST_CASE("router retry headers: written in the DESIGN's names, times as epoch m
 TEST_CASE("router retry headers: parse(build(h)) == h, and other headers survive a rewrite") {
   auto h = sample();
   h.delivered_parts = 2;
-  const auto parsed = parse_failure_headers(atlas::router::failure_headers(h), 3);
+  const auto parsed = parse_failure_headers(atlas::failure_headers(h), 3);
   CHECK(parsed.present);
   CHECK(parsed.problems.empty());
   CHECK(parsed.headers == h);
@@ -51,11 +51,11 @@ TEST_CASE("router retry headers: parse(build(h)) == h, and other headers survive
   const atlas::kafka::Headers existing = {{"traceparent", "00-abc-def-01"},
                                           {"atlas-attempts", "1"},
                                           {"atlas-due-at", "5"}};
-  const auto merged = atlas::router::with_failure_headers(existing, h);
+  const auto merged = atlas::with_failure_headers(existing, h);
   CHECK(merged.front() == std::pair<std::string, std::string>("traceparent", "00-abc-def-01"));
   CHECK(std::count_if(merged.begin(), merged.end(), [](const auto& kv) { return kv.first == "atlas-attempts"; }) == 1);
   CHECK(parse_failure_headers(merged, 3).headers.attempts == 2);
-  const auto stripped = atlas::router::without_failure_headers(merged);
+  const auto stripped = atlas::without_failure_headers(merged);
   CHECK(stripped == atlas::kafka::Headers{{"traceparent", "00-abc-def-01"}});
 }
 
@@ -93,10 +93,10 @@ TEST_CASE("router retry headers: garbage attempts count as the maximum and say s
 TEST_CASE("router retry headers: long errors are cut at a UTF-8 boundary") {
   auto h = sample();
   h.error = std::string(999, 'e') + "\xE2\x82\xAC" + "tail";
-  const auto headers = atlas::router::failure_headers(h);
+  const auto headers = atlas::failure_headers(h);
   const auto& error = headers[5].second;
   CHECK(error.size() == 999);
-  CHECK(atlas::router::parse_epoch_ms("1700000000123") == kNow);
-  CHECK_FALSE(atlas::router::parse_epoch_ms("17e11"));
-  CHECK_FALSE(atlas::router::parse_epoch_ms(""));
+  CHECK(atlas::parse_epoch_ms("1700000000123") == kNow);
+  CHECK_FALSE(atlas::parse_epoch_ms("17e11"));
+  CHECK_FALSE(atlas::parse_epoch_ms(""));
 }

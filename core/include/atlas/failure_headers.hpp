@@ -17,7 +17,7 @@
 
 #include "atlas/kafka/producer.hpp"
 
-namespace atlas::router {
+namespace atlas {
 
 inline constexpr std::string_view kHeaderOriginalTopic = "atlas-original-topic";
 inline constexpr std::string_view kHeaderOriginalPartition = "atlas-original-partition";
@@ -29,7 +29,8 @@ inline constexpr std::string_view kHeaderComponent = "atlas-component";
 inline constexpr std::string_view kHeaderFailedAt = "atlas-failed-at";
 inline constexpr std::string_view kHeaderDueAt = "atlas-due-at";
 inline constexpr std::string_view kHeaderTargetTopic = "atlas-target-topic";
-// The router's addition: Slack parts already posted, so a retry resumes after them.
+// The router's addition: Slack parts already posted, so a retry of a
+// multi-part reply resumes after them.
 inline constexpr std::string_view kHeaderDeliveredParts = "atlas-delivered-parts";
 
 // atlas-error is cut to this many bytes (at a UTF-8 boundary).
@@ -78,4 +79,4 @@ struct ParsedFailureHeaders {
 [[nodiscard]] std::optional<std::chrono::system_clock::time_point> parse_epoch_ms(
     std::string_view text);
 
-}  // namespace atlas::router
+}  // namespace atlas
