@@ -4,6 +4,7 @@
 #include <string>
 
 #include "atlas/envelope.hpp"
+#include "atlas/json_depth.hpp"
 #include "atlas/utf8.hpp"
 
 namespace atlas {
@@ -19,38 +20,13 @@ std::string valid_utf8_prefix(std::string text) {
   return text;
 }
 
-// Rejects nesting deeper than kMaxEnvelopeDepth before the parser sees it, so
-// no later recursive step (comparison, dump, destruction) can exhaust the stack.
-// Brackets inside strings do not count. Only exact for valid JSON, which is
-// all that matters: invalid JSON is rejected either way.
+// Rejects nesting deeper than kMaxEnvelopeDepth before the parser sees it.
 std::optional<ValidationError> check_depth(std::string_view bytes) {
-  std::size_t depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    const char c = bytes[i];
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > kMaxEnvelopeDepth) {
-        return document_error(ErrorClass::too_deep,
-                              "objects and arrays nest deeper than " +
-                                  std::to_string(kMaxEnvelopeDepth) + " levels (at byte " +
-                                  std::to_string(i) + "): flatten the content");
-      }
-    } else if ((c == '}' || c == ']') && depth > 0) {
-      --depth;
-    }
+  if (const auto at = json_nesting_exceeds(bytes, kMaxEnvelopeDepth)) {
+    return document_error(ErrorClass::too_deep,
+                          "objects and arrays nest deeper than " +
+                              std::to_string(kMaxEnvelopeDepth) + " levels (at byte " +
+                              std::to_string(*at) + "): flatten the content");
   }
   return std::nullopt;
 }

@@ -1,41 +1,9 @@
 #include "atlas/router/json_input.hpp"
 
+#include "atlas/json_depth.hpp"
 #include "atlas/utf8.hpp"
 
 namespace atlas::router {
-namespace {
-
-// Deepest nesting of arrays/objects, skipping brackets inside strings. Stops
-// counting once `limit` is passed.
-std::size_t nesting_depth(std::string_view text, std::size_t limit) {
-  std::size_t depth = 0;
-  std::size_t deepest = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > deepest) deepest = depth;
-      if (deepest > limit) return deepest;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return deepest;
-}
-
-}  // namespace
 
 JsonInput parse_json_object(std::string_view body) {
   JsonInput out;
@@ -43,7 +11,7 @@ JsonInput parse_json_object(std::string_view body) {
     out.error = "body is not valid UTF-8";
     return out;
   }
-  if (nesting_depth(body, kMaxJsonDepth) > kMaxJsonDepth) {
+  if (json_nesting_exceeds(body, kMaxJsonDepth)) {
     out.error = "body nests JSON more than 64 levels deep";
     return out;
   }
