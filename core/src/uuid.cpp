@@ -1,11 +1,12 @@
 #include "atlas/uuid.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <random>
-#include <stdexcept>
 #include <string>
 
-#include <openssl/evp.h>
+#include <boost/uuid/name_generator_sha1.hpp>
+#include <boost/uuid/uuid.hpp>
 
 namespace atlas {
 namespace {
@@ -82,18 +83,12 @@ Uuid Uuid::random_v4() {
 }
 
 Uuid Uuid::v5(const Uuid& name_space, std::string_view name) {
-  std::string input(name_space.bytes_.begin(), name_space.bytes_.end());
-  input.append(name);
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int digest_size = 0;
-  if (EVP_Digest(input.data(), input.size(), digest, &digest_size, EVP_sha1(), nullptr) != 1 ||
-      digest_size < 16) {
-    // Not reachable from input: SHA-1 is built into every OpenSSL 3 default provider.
-    throw std::runtime_error("OpenSSL SHA-1 digest failed: check the OpenSSL installation");
-  }
+  boost::uuids::uuid ns{};
+  std::copy(name_space.bytes_.begin(), name_space.bytes_.end(), ns.begin());
+  const boost::uuids::uuid id = boost::uuids::name_generator_sha1(ns)(name.data(), name.size());
   Bytes bytes{};
-  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = digest[i];
-  return Uuid{stamp(bytes, 5)};
+  std::copy(id.begin(), id.end(), bytes.begin());
+  return Uuid{bytes};
 }
 
 Uuid reply_task_id(const Uuid& request_task_id) {
