@@ -64,4 +64,8 @@ env = json.loads(lines[0])
 assert env['metadata']['parent_id'] == sys.argv[2], env
 assert env['content'] == "# Spec\nok", env
 PY
+# On an empty topic tail exits 0 once it has caught up (a time-out would exit 1).
+"$BIN/atlasctl" tail --topic architect_dlq --timeout 30 >"$TMP/empty.out" 2>"$TMP/empty.err" \
+  || fail "atlasctl tail on an empty topic did not finish cleanly: $(cat "$TMP/empty.err")"
+[ ! -s "$TMP/empty.out" ] || fail "atlasctl tail printed something for an empty topic"
 echo "PASS"

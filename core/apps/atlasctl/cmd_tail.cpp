@@ -116,35 +116,25 @@ int cmd_tail(const std::vector<std::string>& args, Context& ctx) {
   SignalStopper stopper(consumer);
 
   std::atomic<long> printed{0};
-  std::atomic<std::int64_t> last_message_ms{0};
   const auto now_ms = [] {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
                std::chrono::steady_clock::now().time_since_epoch())
         .count();
   };
 
-  // Without --follow a watcher stops the consumer once it has caught up (a
-  // partition assignment, nothing left to read and a quiet second) or at the
-  // time-out.
+  // Without --follow a watcher stops the consumer once it has caught up with
+  // the topic, or at the time-out.
   std::atomic<bool> timed_out{false};
   std::atomic<bool> finished{false};
   std::thread watcher;
   if (!follow) {
     watcher = std::thread([&] {
       const auto start = now_ms();
-      std::int64_t assigned_at = 0;
       while (!finished.load()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
         const auto stats = consumer.stats();
-        if (stats.assigned_partitions == 0) {
-          assigned_at = 0;
-          continue;
-        }
-        if (assigned_at == 0) assigned_at = now_ms();
-        // The lag is only known after the first fetches: wait for two quiet
-        // seconds after the assignment (or after the last message) as well.
-        const bool quiet = now_ms() - std::max(last_message_ms.load(), assigned_at) > 2000;
-        if (stats.lag <= 0 && stats.inflight == 0 && quiet) break;
+        // Caught up: every partition fetched, nothing behind, nothing unprinted.
+        if (stats.assigned_partitions > 0 && stats.lag == 0 && stats.inflight == 0) break;
         if (now_ms() - start > timeout_s * 1000L) {
           timed_out = true;
           break;
@@ -180,7 +170,6 @@ int cmd_tail(const std::vector<std::string>& args, Context& ctx) {
       std::fflush(stdout);
       ++printed;
     }
-    last_message_ms = now_ms();
     done();
     if (max >= 0 && printed.load() >= max) consumer.stop();
   });

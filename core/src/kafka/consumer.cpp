@@ -1,5 +1,7 @@
 #include "atlas/kafka/consumer.hpp"
 
+#include <algorithm>
+
 #include <map>
 
 #include "atlas/kafka/error.hpp"
@@ -309,6 +311,9 @@ void Consumer::Impl::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                                   rd_kafka_topic_partition_list_t* parts, void* opaque) {
   auto* self = static_cast<Impl*>(static_cast<detail::ClientContext*>(opaque));
   self->stat_rebalances.fetch_add(1);
+  // The lag measured for the old assignment says nothing about the new one.
+  self->stat_lag.store(-1);
+  self->next_lag_update = {};
   try {
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
       self->on_assign(parts);
@@ -395,16 +400,22 @@ void Consumer::Impl::update_lag() {
   if (rd_kafka_assignment(rk.get(), &raw) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
   PartitionListPtr assignment(raw);
   if (rd_kafka_position(rk.get(), assignment.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
+  // -1 (unknown) until every assigned partition has cached watermarks, which
+  // arrive with its first fetch response.
   std::int64_t lag = 0;
-  for (int i = 0; i < assignment->cnt; ++i) {
+  for (int i = 0; i < assignment->cnt && lag >= 0; ++i) {
     const auto& elem = assignment->elems[i];
     std::int64_t low = -1;
     std::int64_t high = -1;
     // Cached watermarks from fetch responses: no network round trip.
-    if (rd_kafka_get_watermark_offsets(rk.get(), elem.topic, elem.partition, &low, &high) ==
-            RD_KAFKA_RESP_ERR_NO_ERROR &&
-        high >= 0 && elem.offset >= 0 && high > elem.offset) {
-      lag += high - elem.offset;
+    if (rd_kafka_get_watermark_offsets(rk.get(), elem.topic, elem.partition, &low, &high) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR ||
+        high < 0) {
+      lag = -1;
+    } else if (elem.offset >= 0) {
+      lag += std::max<std::int64_t>(0, high - elem.offset);  // position: last consumed + 1
+    } else if (options.auto_offset_reset == "earliest" && low >= 0) {
+      lag += high - low;  // nothing consumed yet: all of it is behind
     }
   }
   stat_lag.store(lag);

@@ -51,7 +51,9 @@ struct ConsumerStats {
   std::uint64_t polls = 0;       // rd_kafka_consumer_poll calls so far
   std::uint64_t messages = 0;    // messages handed to the handler
   std::uint64_t rebalances = 0;  // assignments and revocations
-  std::int64_t lag = 0;          // sum over assigned partitions of high watermark - position
+  // Sum over assigned partitions of high watermark - position, refreshed at
+  // most once a second; -1 while some partition has not been fetched yet.
+  std::int64_t lag = 0;
 };
 
 class Consumer {
