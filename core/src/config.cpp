@@ -1,13 +1,13 @@
 #include "atlas/config.hpp"
 
-#include "atlas/text.hpp"
-
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
 #include <fstream>
 #include <sstream>
+
+#include "atlas/text.hpp"
 
 namespace atlas {
 namespace {

@@ -1,7 +1,5 @@
 #include "atlas/retry_policy.hpp"
 
-#include "atlas/text.hpp"
-
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -13,6 +11,8 @@
 
 #include <boost/random/mersenne_twister.hpp>
 #include <boost/random/uniform_real_distribution.hpp>
+
+#include "atlas/text.hpp"
 
 namespace atlas {
 

@@ -8,6 +8,8 @@
 #include <boost/uuid/name_generator_sha1.hpp>
 #include <boost/uuid/uuid.hpp>
 
+#include "atlas/text.hpp"
+
 namespace atlas {
 namespace {
 
@@ -15,12 +17,6 @@ constexpr std::size_t kTextLength = 36;
 
 constexpr bool is_hyphen_position(std::size_t i) { return i == 8 || i == 13 || i == 18 || i == 23; }
 
-constexpr int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // Sets the version nibble and the RFC 4122 variant bits (10xx).
 Uuid::Bytes stamp(Uuid::Bytes bytes, int version) {
@@ -40,8 +36,8 @@ std::optional<Uuid> Uuid::parse(std::string_view text) {
       if (text[i] != '-') return std::nullopt;
       continue;
     }
-    const int high = hex_value(text[i]);
-    const int low = hex_value(text[i + 1]);
+    const int high = hex_digit_value(text[i]);
+    const int low = hex_digit_value(text[i + 1]);
     if (high < 0 || low < 0 || is_hyphen_position(i + 1)) return std::nullopt;
     bytes[out++] = static_cast<std::uint8_t>((high << 4) | low);
     ++i;

@@ -1,8 +1,8 @@
 #include "atlas/rag/source_line.hpp"
 
-#include "atlas/text.hpp"
-
 #include <charconv>
+
+#include "atlas/text.hpp"
 
 namespace atlas::rag {
 namespace {

@@ -7,6 +7,8 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include "atlas/text.hpp"
+
 namespace atlas::router {
 namespace {
 
@@ -17,12 +19,6 @@ struct MacCtxDeleter {
   void operator()(EVP_MAC_CTX* p) const noexcept { EVP_MAC_CTX_free(p); }
 };
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 }  // namespace
 
@@ -74,8 +70,8 @@ std::optional<Sha256Digest> digest_from_hex(std::string_view hex) {
   Sha256Digest out{};
   if (hex.size() != out.size() * 2) return std::nullopt;
   for (std::size_t i = 0; i < out.size(); ++i) {
-    const int hi = hex_value(hex[2 * i]);
-    const int lo = hex_value(hex[2 * i + 1]);
+    const int hi = hex_digit_value(hex[2 * i]);
+    const int lo = hex_digit_value(hex[2 * i + 1]);
     if (hi < 0 || lo < 0) return std::nullopt;
     out[i] = static_cast<std::uint8_t>((hi << 4) | lo);
   }

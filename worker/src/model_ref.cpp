@@ -1,9 +1,9 @@
 #include "atlas/worker/model_ref.hpp"
 
-#include "atlas/text.hpp"
-
 #include <algorithm>
 #include <cctype>
+
+#include "atlas/text.hpp"
 
 namespace atlas::worker {
 namespace {

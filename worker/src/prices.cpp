@@ -1,13 +1,12 @@
 #include "atlas/worker/prices.hpp"
 
-#include "atlas/text.hpp"
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 
 #include <nlohmann/json.hpp>
 
+#include "atlas/text.hpp"
 #include "atlas/worker/provider.hpp"
 
 namespace atlas::worker {

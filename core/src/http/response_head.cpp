@@ -1,8 +1,8 @@
 #include "atlas/http/response_head.hpp"
 
-#include "atlas/text.hpp"
-
 #include <string>
+
+#include "atlas/text.hpp"
 
 namespace atlas::http {
 namespace {

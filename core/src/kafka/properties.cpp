@@ -1,11 +1,10 @@
 #include "atlas/kafka/properties.hpp"
 
-#include "atlas/text.hpp"
-
 #include <algorithm>
 #include <cctype>
 
 #include "atlas/kafka/error.hpp"
+#include "atlas/text.hpp"
 
 namespace atlas::kafka {
 namespace {

@@ -6,18 +6,13 @@
 #include <utility>
 
 #include "atlas/redact.hpp"
+#include "atlas/text.hpp"
 
 namespace atlas::pg {
 namespace {
 
 using Pair = std::pair<std::string, std::string>;
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // %XX decoding as libpq does it; a malformed escape is kept as written.
 std::string percent_decode(std::string_view text) {
@@ -25,8 +20,8 @@ std::string percent_decode(std::string_view text) {
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '%' && i + 2 < text.size()) {
-      const int hi = hex_value(text[i + 1]);
-      const int lo = hex_value(text[i + 2]);
+      const int hi = hex_digit_value(text[i + 1]);
+      const int lo = hex_digit_value(text[i + 2]);
       if (hi >= 0 && lo >= 0) {
         out.push_back(static_cast<char>(hi * 16 + lo));
         i += 2;
