@@ -1,17 +1,15 @@
 // atlas-rag: the reference RAG gateway (DESIGN section 7, docs/rag.md).
 // Reads the configuration, builds the Gateway, runs until SIGTERM or SIGINT.
-#include <csignal>
 #include <iostream>
 #include <optional>
 #include <string>
-
-#include <pthread.h>
 
 #include "atlas/config.hpp"
 #include "atlas/log.hpp"
 #include "atlas/rag/gateway.hpp"
 #include "atlas/rag/rag_config.hpp"
 #include "atlas/redact.hpp"
+#include "atlas/stop_signals.hpp"
 
 extern char** environ;
 
@@ -52,22 +50,13 @@ int main(int argc, char** argv) {
 
   atlas::Logger logger("atlas-rag", config->common.log_level, config->common.log_format,
                        &redactor);
-  // Block the stop signals before any thread starts (threads inherit the
-  // mask), then wait for them with sigwait: no work in a signal handler.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  atlas::StopSignals signals;  // before any thread starts, so all inherit the mask
 
   try {
     atlas::rag::Gateway gateway(*config, logger);
     gateway.start();
-    int sig = 0;
-    while (sigwait(&stop_signals, &sig) != 0) {
-    }
-    logger.info("atlas-rag stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    const int sig = signals.wait();
+    logger.info("atlas-rag stopping", {{"signal", atlas::stop_signal_name(sig)}});
     gateway.stop();
   } catch (const std::exception& e) {
     logger.error("atlas-rag cannot run", {{"error", e.what()}});

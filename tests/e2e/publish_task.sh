@@ -68,4 +68,12 @@ PY
 "$BIN/atlasctl" tail --topic architect_dlq --timeout 30 >"$TMP/empty.out" 2>"$TMP/empty.err" \
   || fail "atlasctl tail on an empty topic did not finish cleanly: $(cat "$TMP/empty.err")"
 [ ! -s "$TMP/empty.out" ] || fail "atlasctl tail printed something for an empty topic"
+# tail --follow stops cleanly (exit 0) on SIGTERM, whichever thread the signal hits.
+"$BIN/atlasctl" tail --follow >"$TMP/follow.out" 2>"$TMP/follow.err" &
+FOLLOW_PID=$!
+for _ in $(seq 1 100); do [ -s "$TMP/follow.out" ] && break; sleep 0.1; done
+[ -s "$TMP/follow.out" ] || fail "tail --follow printed nothing: $(cat "$TMP/follow.err")"
+kill -TERM "$FOLLOW_PID"
+set +e; wait "$FOLLOW_PID"; rc=$?; set -e
+[ $rc -eq 0 ] || fail "tail --follow exited $rc on SIGTERM, want 0: $(cat "$TMP/follow.err")"
 echo "PASS"

@@ -1,16 +1,14 @@
 // atlasctl tail: print architect_out messages as JSON lines.
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <mutex>
 #include <thread>
 
-#include <pthread.h>
-
 #include "atlas/config.hpp"
 #include "atlas/envelope.hpp"
 #include "atlas/kafka/consumer.hpp"
+#include "atlas/stop_signals.hpp"
 #include "atlas/uuid.hpp"
 #include "commands.hpp"
 
@@ -32,31 +30,24 @@ constexpr const char* kUsage =
     "tail reads with a consumer group of its own (atlasctl-tail-<uuid>), so it never\n"
     "takes messages away from the router or the workers.\n";
 
-// Stops `consumer` on SIGINT/SIGTERM without touching it from a signal
-// handler: the signals are blocked and a thread waits for them.
+// Stops `consumer` when SIGINT/SIGTERM arrives (a thread waits for it; no
+// work in a signal handler). Construct the StopSignals before the consumer,
+// so librdkafka's threads inherit the blocked signals.
 class SignalStopper {
  public:
-  explicit SignalStopper(kafka::Consumer& consumer) {
-    sigemptyset(&set_);
-    sigaddset(&set_, SIGINT);
-    sigaddset(&set_, SIGTERM);
-    sigaddset(&set_, SIGUSR1);  // our own wake-up when tail ends by itself
-    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
-    thread_ = std::thread([this, &consumer] {
-      int sig = 0;
-      sigwait(&set_, &sig);
-      if (sig != SIGUSR1) consumer.stop();
-    });
-  }
+  SignalStopper(StopSignals& signals, kafka::Consumer& consumer)
+      : signals_(signals), thread_([&signals, &consumer] {
+          if (signals.wait() != 0) consumer.stop();
+        }) {}
   ~SignalStopper() {
-    pthread_kill(thread_.native_handle(), SIGUSR1);
+    signals_.wake();
     thread_.join();
   }
   SignalStopper(const SignalStopper&) = delete;
   SignalStopper& operator=(const SignalStopper&) = delete;
 
  private:
-  sigset_t set_{};
+  StopSignals& signals_;
   std::thread thread_;
 };
 
@@ -112,8 +103,9 @@ int cmd_tail(const std::vector<std::string>& args, Context& ctx) {
   options.client_id = "atlasctl";
   options.auto_offset_reset = from_end ? "latest" : "earliest";
   options.max_inflight = 1024;
+  StopSignals signals;
   kafka::Consumer consumer(common.kafka, options, ctx.log);
-  SignalStopper stopper(consumer);
+  SignalStopper stopper(signals, consumer);
 
   std::atomic<long> printed{0};
   const auto now_ms = [] {

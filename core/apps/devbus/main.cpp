@@ -2,11 +2,9 @@
 // mock cluster (real Kafka wire protocol, in memory) with the Atlas topics
 // pre-created, prints the bootstrap servers and runs until SIGTERM/SIGINT.
 // Never a production component (DESIGN section 1).
-#include <pthread.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -23,6 +21,7 @@
 
 #include "atlas/kafka/handles.hpp"
 #include "atlas/log.hpp"
+#include "atlas/stop_signals.hpp"
 
 namespace {
 
@@ -168,14 +167,8 @@ struct MockClusterDeleter {
 using MockClusterPtr = std::unique_ptr<rd_kafka_mock_cluster_t, MockClusterDeleter>;
 
 int run(const Options& opts, atlas::Logger& logger) {
-  // Block the stop signals before librdkafka starts its threads (they inherit
-  // the mask), then wait for them with sigwait: no work in a signal handler.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  // Before librdkafka starts its threads, so they inherit the blocked signals.
+  atlas::StopSignals signals;
 
   // The mock cluster needs a client handle for its book-keeping; it serves
   // any number of other clients on its localhost listeners.
@@ -218,10 +211,8 @@ int run(const Options& opts, atlas::Logger& logger) {
               {{"bootstrap", bootstrap}, {"brokers", opts.brokers},
                {"partitions", opts.partitions}, {"topics", topics}});
 
-  int sig = 0;
-  while (sigwait(&stop_signals, &sig) != 0) {
-  }
-  logger.info("atlas-devbus stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  const int sig = signals.wait();
+  logger.info("atlas-devbus stopping", {{"signal", atlas::stop_signal_name(sig)}});
   cluster.reset();  // before the handle it was created on
   rk.reset();
   if (opts.bootstrap_file) std::remove(opts.bootstrap_file->c_str());
