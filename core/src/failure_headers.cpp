@@ -142,4 +142,18 @@ ParsedFailureHeaders parse_failure_headers(const kafka::Headers& headers, int ma
   return p;
 }
 
+kafka::Record failure_record(const kafka::Message& message, std::string topic,
+                             FailureHeaders h) {
+  h.original_topic = message.topic;
+  h.original_partition = message.partition;
+  h.original_offset = message.offset;
+  if (!h.failed_at) h.failed_at = std::chrono::system_clock::now();
+  kafka::Record record;
+  record.topic = std::move(topic);
+  record.key = message.key;
+  record.value = message.value;
+  record.headers = with_failure_headers(message.headers, h);
+  return record;
+}
+
 }  // namespace atlas

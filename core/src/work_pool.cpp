@@ -1,8 +1,8 @@
-#include "atlas/rag/work_pool.hpp"
+#include "atlas/work_pool.hpp"
 
 #include <exception>
 
-namespace atlas::rag {
+namespace atlas {
 
 WorkPool::Reservation::~Reservation() {
   if (pool_ != nullptr) pool_->release_reservation(std::nullopt);
@@ -126,4 +126,4 @@ void WorkPool::run() {
   }
 }
 
-}  // namespace atlas::rag
+}  // namespace atlas

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "atlas/rag/dead_letter.hpp"
+#include "atlas/failure_headers.hpp"
 #include "atlas/rag/doc_file.hpp"
 #include "atlas/rag/docs_event.hpp"
 #include "atlas/uuid.hpp"
@@ -139,8 +139,12 @@ void DocsConsumer::dead_letter(const kafka::Message& message, std::string_view e
   fields["error_class"] = std::string(error_class);
   fields["error"] = error;
   logger_.warn("docs.added event refused; sending it to the dead-letter topic", fields);
-  kafka::Record record = dead_letter_record(message, settings_.topic_dlq, error_class, error,
-                                            attempts, std::chrono::system_clock::now());
+  FailureHeaders failure;
+  failure.attempts = attempts;
+  failure.error_class = std::string(error_class);
+  failure.error = std::string(error);
+  failure.component = "atlas-rag";
+  kafka::Record record = failure_record(message, settings_.topic_dlq, std::move(failure));
   auto completion = std::make_shared<kafka::Completion>(std::move(done));
   producer_.produce(std::move(record), [this, completion, fields](const kafka::DeliveryResult& r) {
     if (r.ok) {

@@ -5,9 +5,9 @@
 #include <condition_variable>
 #include <mutex>
 
-#include "atlas/rag/work_pool.hpp"
+#include "atlas/work_pool.hpp"
 
-using atlas::rag::WorkPool;
+using atlas::WorkPool;
 using namespace std::chrono_literals;
 
 namespace {

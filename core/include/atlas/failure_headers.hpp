@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "atlas/kafka/message.hpp"
 #include "atlas/kafka/producer.hpp"
 
 namespace atlas {
@@ -73,6 +74,13 @@ struct ParsedFailureHeaders {
 // Reads the failure headers (the last value of a repeated name wins).
 [[nodiscard]] ParsedFailureHeaders parse_failure_headers(const kafka::Headers& headers,
                                                          int max_attempts);
+
+// A retry or dead-letter record for `message`, published to `topic`: key and
+// value byte for byte, the message's headers with the failure headers of `h`
+// (original topic, partition and offset are taken from the message; a
+// failed_at left empty becomes now).
+[[nodiscard]] kafka::Record failure_record(const kafka::Message& message, std::string topic,
+                                           FailureHeaders h);
 
 // Epoch milliseconds <-> time points.
 [[nodiscard]] std::string epoch_ms_text(std::chrono::system_clock::time_point t);

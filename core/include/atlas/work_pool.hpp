@@ -22,7 +22,7 @@
 
 #include "atlas/log.hpp"
 
-namespace atlas::rag {
+namespace atlas {
 
 class WorkPool {
  public:
@@ -81,4 +81,4 @@ class WorkPool {
   std::vector<std::thread> threads_;
 };
 
-}  // namespace atlas::rag
+}  // namespace atlas

@@ -1,9 +1,9 @@
 #include <doctest/doctest.h>
 
-#include "atlas/rag/dead_letter.hpp"
+#include "atlas/failure_headers.hpp"
 #include "atlas/rag/job.hpp"
 
-TEST_CASE("dead letter: value and key byte for byte, failure headers replaced, others kept") {
+TEST_CASE("failure record: value and key byte for byte, failure headers replaced, others kept") {
   atlas::kafka::Message m;
   m.topic = "docs.added";
   m.partition = 3;
@@ -13,7 +13,13 @@ TEST_CASE("dead letter: value and key byte for byte, failure headers replaced, o
   m.headers = {{"trace", "abc"}, {"atlas-error", "old"}, {"atlas-attempts", "9"}};
   const auto at = std::chrono::system_clock::time_point(std::chrono::milliseconds(1700000000123));
   const std::string long_error = std::string(998, 'e') + "\xC3\xA9\xC3\xA9";  // 1002 bytes
-  const auto r = atlas::rag::dead_letter_record(m, "architect_dlq", "invalid_input", long_error, 1, at);
+  atlas::FailureHeaders failure;
+  failure.attempts = 1;
+  failure.error_class = "invalid_input";
+  failure.error = long_error;
+  failure.component = "atlas-rag";
+  failure.failed_at = at;
+  const auto r = atlas::failure_record(m, "architect_dlq", failure);
   CHECK(r.topic == "architect_dlq");
   CHECK(r.key == m.key);
   CHECK(r.value == m.value);

@@ -23,7 +23,7 @@
 #include "atlas/rag/rag_config.hpp"
 #include "atlas/rag/service.hpp"
 #include "atlas/rag/store.hpp"
-#include "atlas/rag/work_pool.hpp"
+#include "atlas/work_pool.hpp"
 
 namespace atlas::rag {
 

@@ -22,7 +22,7 @@
 #include "atlas/rag/metrics.hpp"
 #include "atlas/rag/requests.hpp"
 #include "atlas/rag/store.hpp"
-#include "atlas/rag/work_pool.hpp"
+#include "atlas/work_pool.hpp"
 #include "atlas/uuid.hpp"
 
 namespace atlas::rag {
