@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include <prometheus/gauge.h>
 #include <prometheus/text_serializer.h>
 
 namespace atlas {
@@ -14,8 +15,10 @@ struct ObservabilityEndpoints::State {
   std::shared_ptr<prometheus::Registry> registry;
   mutable std::mutex mutex;
   std::vector<std::pair<std::string, Check>> checks;  // guarded by mutex
+  prometheus::Gauge* ready = nullptr;  // atlas_ready, refreshed on every scrape
 
   std::string render() const {
+    ready->Set(readiness().ready ? 1.0 : 0.0);
     const prometheus::TextSerializer serializer;
     return serializer.Serialize(registry->Collect());
   }
@@ -54,6 +57,11 @@ ObservabilityEndpoints::ObservabilityEndpoints(std::shared_ptr<prometheus::Regis
     : state_(std::make_shared<State>()) {
   if (!registry) throw std::invalid_argument("ObservabilityEndpoints needs a prometheus::Registry");
   state_->registry = std::move(registry);
+  state_->ready = &prometheus::BuildGauge()
+                       .Name("atlas_ready")
+                       .Help("1 while /readyz would answer 200 (every readiness check passes), else 0")
+                       .Register(*state_->registry)
+                       .Add({});
 }
 
 void ObservabilityEndpoints::add_readiness_check(std::string name, Check check) {

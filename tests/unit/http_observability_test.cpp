@@ -44,3 +44,12 @@ TEST_CASE("http observability: readiness is the conjunction of the checks") {
   CHECK(healthy.check_readiness().ready);
   CHECK_THROWS_AS(healthy.add_readiness_check("empty", nullptr), std::invalid_argument);
 }
+
+TEST_CASE("observability: every scrape exports atlas_ready from the readiness checks") {
+  atlas::ObservabilityEndpoints endpoints(std::make_shared<prometheus::Registry>());
+  bool ok = true;
+  endpoints.add_readiness_check("db", [&ok] { return atlas::CheckResult{ok, ok ? "up" : "down"}; });
+  CHECK(endpoints.render_metrics().find("\natlas_ready 1\n") != std::string::npos);
+  ok = false;
+  CHECK(endpoints.render_metrics().find("\natlas_ready 0\n") != std::string::npos);
+}

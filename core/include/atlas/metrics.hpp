@@ -9,6 +9,9 @@
 //   endpoints.add_readiness_check("kafka", [&state] { return state.kafka_check(); });
 //   endpoints.install(server);                   // before server.start()
 //
+// Every scrape of /metrics also refreshes the gauge atlas_ready (1 when the
+// readiness checks pass), so alerts can see readiness without probing.
+//
 // Binaries whose only HTTP surface is this (the worker on METRICS_PORT) use
 // MetricsServer, which owns its own http::Server.
 #include <cstdint>
