@@ -62,22 +62,28 @@ WebhookDecision decide_webhook(Route route, const IngressSecrets& secrets, std::
     case Route::slack_events:
     case Route::slack_commands: {
       if (!secrets.slack_signing_secret) {
-        return Reject{503, "slack webhooks are not configured: set SLACK_SIGNING_SECRET"};
+        return Reject{503, "slack webhooks are not configured: set SLACK_SIGNING_SECRET",
+                      RejectKind::unavailable};
       }
       const auto check = verify_slack_signature(
           *secrets.slack_signing_secret, header_view(headers, "X-Slack-Request-Timestamp"),
           header_view(headers, "X-Slack-Signature"), body, now);
-      if (!check.ok()) return Reject{401, std::string(check.reason)};
+      if (!check.ok()) {
+        return Reject{401, std::string(check.reason),
+                      check.status == SignatureStatus::stale ? RejectKind::stale
+                                                             : RejectKind::bad_signature};
+      }
       return route == Route::slack_events ? translate_slack_event(body)
                                           : translate_slack_command(body);
     }
     case Route::github_webhook: {
       if (!secrets.github_webhook_secret) {
-        return Reject{503, "github webhooks are not configured: set GITHUB_WEBHOOK_SECRET"};
+        return Reject{503, "github webhooks are not configured: set GITHUB_WEBHOOK_SECRET",
+                      RejectKind::unavailable};
       }
       const auto check = verify_github_signature(*secrets.github_webhook_secret,
                                                  header_view(headers, "X-Hub-Signature-256"), body);
-      if (!check.ok()) return Reject{401, std::string(check.reason)};
+      if (!check.ok()) return Reject{401, std::string(check.reason), RejectKind::bad_signature};
       return translate_github_event(body, headers);
     }
     case Route::healthz:

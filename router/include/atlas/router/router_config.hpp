@@ -9,6 +9,8 @@
 // does not exist. Delivery needs the matching credential (SLACK_BOT_TOKEN;
 // GITHUB_TOKEN or the GitHub App); a reply whose credential is missing fails
 // permanently and is dead-lettered with that reason.
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -44,11 +46,37 @@ struct GithubSettings {
   }
 };
 
+// Limits and timings of the adapters (docs/router.md, "Configuration").
+// Defaults suit one replica on a small machine; every one is bounded.
+struct RouterTuning {
+  int http_threads = 2;                            // ROUTER_HTTP_THREADS: Beast I/O threads
+  std::size_t max_connections = 1024;              // ROUTER_MAX_CONNECTIONS: beyond it, 503
+  std::size_t max_pending_webhooks = 4096;         // ROUTER_MAX_PENDING_WEBHOOKS: accepted, not yet durable
+  std::chrono::milliseconds read_timeout{10'000};  // ROUTER_READ_TIMEOUT_S: whole request
+  // ROUTER_ACK_TIMEOUT_S: how long an accepted webhook waits for Kafka's
+  // acknowledgement before it is made durable in PostgreSQL instead (Slack
+  // gives up after 3 s).
+  std::chrono::milliseconds ack_timeout{2'500};
+  std::chrono::seconds dedupe_ttl{24 * 3600};      // ROUTER_DEDUPE_TTL_S (at least 600)
+  int worker_threads = 4;                          // ROUTER_WORKER_THREADS: database and delivery work
+  int db_pool_size = 0;                            // ROUTER_DB_POOL_SIZE (0: worker_threads + 3)
+  std::chrono::milliseconds startup_db_wait{30'000};  // ROUTER_STARTUP_DB_WAIT_S
+  bool inbox_relay = true;                         // ROUTER_INBOX_RELAY
+  std::chrono::milliseconds relay_poll{500};       // ROUTER_RELAY_POLL_S: poll when no NOTIFY came
+  int relay_batch = 100;                           // ROUTER_RELAY_BATCH: rows per transaction
+  std::size_t delivery_max_inflight = 64;          // DELIVERY_MAX_INFLIGHT: architect_out messages at once
+  std::chrono::milliseconds delivery_timeout{10'000};  // DELIVERY_TIMEOUT_S: one Slack/GitHub call
+  std::chrono::milliseconds retry_initial_backoff{500};  // DELIVERY_RETRY_INITIAL_S
+  std::chrono::milliseconds retry_max_backoff{30'000};   // DELIVERY_RETRY_MAX_S
+  std::size_t retry_max_held = 10'000;             // RETRY_MAX_HELD: retry records waiting in memory
+};
+
 struct RouterConfig {
   int port = 8080;                 // ROUTER_PORT: webhooks, /healthz, /readyz, /metrics (0: any free port)
   int delivery_max_attempts = 3;   // DELIVERY_MAX_ATTEMPTS: attempts in all, the first included
   SlackSettings slack;
   GithubSettings github;
+  RouterTuning tuning;
 
   // Reads and validates the router's variables; problems are recorded on
   // `reader` (call reader.finish() after loading everything). The GitHub App

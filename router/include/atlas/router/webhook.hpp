@@ -58,9 +58,18 @@ struct Ignore {
   std::string reason;  // logged and returned: "message from a bot"
 };
 
+// Why a request was refused, for the webhooks_total{outcome} label.
+enum class RejectKind {
+  malformed,      // 400: the body or a header is unusable
+  bad_signature,  // 401: missing, malformed or wrong signature
+  stale,          // 401: Slack timestamp outside the replay window
+  unavailable,    // 503: the source is not configured
+};
+
 struct Reject {
   int status = 400;
   std::string reason;  // short, never contains a secret
+  RejectKind kind = RejectKind::malformed;
 };
 
 using WebhookDecision = std::variant<Accept, Respond, Ignore, Reject>;

@@ -1,0 +1,72 @@
+// atlas-router: webhook ingress, inbox relay, reply delivery, retries, dead
+// letters and escalation (DESIGN sections 1-5, docs/router.md). Reads the
+// configuration, builds the RouterApp, runs until SIGTERM or SIGINT.
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include "atlas/config.hpp"
+#include "atlas/log.hpp"
+#include "atlas/redact.hpp"
+#include "atlas/router/router_app.hpp"
+#include "atlas/router/router_config.hpp"
+#include "atlas/stop_signals.hpp"
+
+extern char** environ;
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: atlas-router [--env-file PATH]
+
+The Atlas router on ROUTER_PORT (8080): POST /slack/events, /slack/commands,
+/github/webhook (signed webhooks become chats on architect_in), GET /healthz,
+/readyz, /metrics; the inbox relay (PostgreSQL architect_in rows -> the
+architect_in topic); reply delivery from architect_out to Slack and GitHub;
+retries (architect_retry), dead letters (architect_dlq) and escalations.
+Configuration is read from the environment; docs/router.md lists every variable.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  atlas::Redactor redactor;
+  atlas::EnvSource env = atlas::EnvSource::from_environ(environ);
+  std::optional<atlas::CommonConfig> common;
+  std::optional<atlas::router::RouterConfig> config;
+  try {
+    const std::vector<std::string> args = atlas::take_env_file_option(argc, argv, env);
+    for (const std::string& arg : args) {
+      if (arg == "--help" || arg == "-h") {
+        std::cout << kUsage;
+        return 0;
+      }
+      std::cerr << "atlas-router: unknown argument '" << arg << "'\n\n" << kUsage;
+      return 2;
+    }
+    atlas::ConfigReader reader(env, redactor);
+    common = atlas::CommonConfig::load(reader);
+    config = atlas::router::RouterConfig::load(reader);
+    reader.finish();
+  } catch (const atlas::ConfigError& e) {
+    std::cerr << "atlas-router: invalid configuration:\n";
+    for (const std::string& problem : e.problems()) {
+      std::cerr << "  - " << redactor.redact(problem) << "\n";
+    }
+    return 2;
+  }
+
+  atlas::Logger logger("atlas-router", common->log_level, common->log_format, &redactor);
+  atlas::StopSignals signals;  // before any thread starts, so all inherit the mask
+
+  try {
+    atlas::router::RouterApp app(*common, *config, logger);
+    app.start();
+    const int sig = signals.wait();
+    logger.info("atlas-router stopping", {{"signal", atlas::stop_signal_name(sig)}});
+    app.stop();
+  } catch (const std::exception& e) {
+    logger.error("atlas-router cannot run", {{"error", e.what()}});
+    return 1;
+  }
+  return 0;
+}
