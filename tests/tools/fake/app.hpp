@@ -40,12 +40,14 @@ struct FakeOptions {
   std::size_t max_calls = 100'000;  // recorded calls kept for /_fake/calls
 };
 
-// The stand-in for "close the connection without a response", which
-// atlas::http::Server cannot do (a handler can only answer through its
-// Responder). A response head larger than any HTTP client accepts (libcurl
-// refuses response headers over 300 KiB, one header line over 100 KiB) makes
-// the client fail the transfer and drop the connection, with no status: what
-// a client sees when the server closes on it. See docs/testing-fakes.md.
+// "Close the connection without a response", which atlas::http::Server has
+// no call for (a handler can only answer through its Responder). The reply
+// carries a 512 KiB header: Boost.Beast refuses field values over 64 KiB and
+// throws while the server prepares the write, the server's last-resort
+// handler logs "http server thread caught", and the session ends, closing the
+// socket with nothing written. Should Beast ever accept it, no client takes a
+// 512 KiB response header either (libcurl stops at 100 KiB), so the request
+// still fails without a status. See docs/testing-fakes.md.
 inline constexpr std::size_t kCloseHeaderBytes = 512u << 10;
 
 inline Reply close_reply() {

@@ -221,10 +221,7 @@ inline Reply github_issue_comment(const http::ServerRequest& request, std::strin
   }
   if (!body) return github_error(400, "Problems parsing JSON");
   const auto text = string_field(*body, "body");
-  if (!text) {
-    Reply reply = github_error(422, "Invalid request.\n\n\"body\" wasn't supplied.");
-    return reply;
-  }
+  if (!text) return github_error(422, "Invalid request.\n\n\"body\" wasn't supplied.");
   const std::string html_url = "https://github.com/" + parts[0] + "/" + parts[1] + "/issues/" +
                                parts[3] + "#issuecomment-" + std::to_string(id);
   const std::string now = iso8601_utc(unix_now());
