@@ -20,7 +20,10 @@
 set -euo pipefail
 
 rag_url="${RAG_URL:-http://atlas-rag:8501}"
-scripts="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# Beside this script in the image (/opt/atlas/scripts); scripts/ in a checkout.
+index_repo="$here/index_repo.sh"
+[[ -x "$index_repo" ]] || index_repo="$here/../scripts/index_repo.sh"
 work="$(mktemp -d)"   # /tmp is an emptyDir: the root file system is read-only
 trap 'rm -rf "$work"' EXIT
 # git wants a writable HOME; the image user has none.
@@ -47,4 +50,6 @@ fi
 args=(-u "$rag_url" -p "$prefix" -j -q)
 [[ -n "${INDEX_EXTENSIONS:-}" ]] && args+=(-e "$INDEX_EXTENSIONS")
 echo "index-refresh: indexing $dir into $rag_url (sources under $prefix/)" >&2
-exec "$scripts/index_repo.sh" "${args[@]}" "$dir"
+status=0
+"$index_repo" "${args[@]}" "$dir" || status=$?
+exit "$status"   # not exec: the EXIT trap removes the clone

@@ -12,6 +12,9 @@ PACKAGES=(
   # test and run tools: a PostgreSQL server, a Kafka client this project did
   # not write, an independent JSON Schema validator, promtool, curl
   postgresql kcat python3 python3-jsonschema python3-yaml prometheus curl procps
+  # validates docker/docker-compose.min.yml (`docker-compose config` needs no
+  # Docker engine) and clones for the index-refresh test
+  docker-compose git
 )
 
 missing=()
