@@ -136,6 +136,9 @@ WorkerConfig WorkerConfig::load(ConfigReader& r) {
   c.metrics_port = static_cast<int>(r.integer("METRICS_PORT", 8000, 0, 65535));
   c.shutdown_grace = r.seconds("WORKER_SHUTDOWN_GRACE_S", 30, 0, 3600);
   c.worker_id = r.string("WORKER_ID", "");
+  c.lease = r.seconds("WORKER_LEASE_S", 30, 2, 3600);
+  c.db_connections = static_cast<int>(r.integer("WORKER_DB_CONNECTIONS", 8, 1, 256));
+  c.max_retry_handoffs = static_cast<int>(r.integer("WORKER_MAX_RETRY_HANDOFFS", 10, 0, 1000));
   return c;
 }
 

@@ -11,7 +11,11 @@
 //   LLM_CIRCUIT_FAILURES (5), LLM_CIRCUIT_COOLDOWN_S (60)
 //   LLM_PRICES / LLM_PRICES_FILE (price overrides, see prices.hpp)
 //   RAG_TIMEOUT_S (10), RAG_CACHE_SIZE (1024 queries), RAG_CACHE_TTL_S (86400)
-//   WORKER_SHUTDOWN_GRACE_S (30), WORKER_ID (default: main uses hostname-pid)
+//   WORKER_SHUTDOWN_GRACE_S (30), WORKER_ID (default: main uses hostname-pid-random)
+//   WORKER_LEASE_S (30)            how long a claimed task stays leased without renewal
+//   WORKER_DB_CONNECTIONS (8)      PostgreSQL connections (and database threads)
+//   WORKER_MAX_RETRY_HANDOFFS (10) times a request may wait in architect_retry
+//                                  for an open circuit before it fails for good
 //
 // The chain: LLM_CHAIN when set (a "${OPENAI_MODEL}" in it is replaced), else
 // openai:${OPENAI_MODEL},openai:o3,openai:o1-pro when OPENAI_API_KEY is set,
@@ -72,7 +76,10 @@ struct WorkerConfig {
   int max_inflight = 64;
   int metrics_port = 8000;
   milliseconds shutdown_grace{30'000};
-  std::string worker_id;  // empty: main derives hostname-pid
+  std::string worker_id;  // empty: main derives hostname-pid-random
+  milliseconds lease{30'000};
+  int db_connections = 8;
+  int max_retry_handoffs = 10;
 
   // Reads and validates every worker variable; problems are recorded on
   // `reader` (call reader.finish() after loading everything).
