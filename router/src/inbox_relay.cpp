@@ -192,7 +192,8 @@ int InboxRelay::relay_batch(pqxx::connection& conn) {
   }
   if (!stamped.empty()) {
     tx.exec_params(
-        "UPDATE public.architect_in SET relayed_at = now() "
+        // clock_timestamp(), not now(): the moment Kafka had acknowledged the rows.
+        "UPDATE public.architect_in SET relayed_at = clock_timestamp() "
         "WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint)",
         json_text_array(stamped));
   }

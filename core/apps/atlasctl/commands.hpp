@@ -27,5 +27,6 @@ int cmd_validate(const std::vector<std::string>& args, Context& ctx);
 int cmd_publish(const std::vector<std::string>& args, Context& ctx);
 int cmd_tail(const std::vector<std::string>& args, Context& ctx);
 int cmd_migrate(const std::vector<std::string>& args, Context& ctx);
+int cmd_dlq(const std::vector<std::string>& args, Context& ctx);
 
 }  // namespace atlas::ctl

@@ -25,6 +25,7 @@ constexpr Command kCommands[] = {
     {"publish", atlas::ctl::cmd_publish, "publish a chat request to architect_in, print its task_id"},
     {"tail", atlas::ctl::cmd_tail, "print architect_out messages as JSON lines (--follow)"},
     {"migrate", atlas::ctl::cmd_migrate, "apply the PostgreSQL migrations (schema/sql)"},
+    {"dlq", atlas::ctl::cmd_dlq, "dead letters: list, replay ID|--all, purge"},
 };
 
 void usage(std::FILE* out) {
