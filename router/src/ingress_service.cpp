@@ -81,11 +81,13 @@ struct IngressService::Pending {
 };
 
 IngressService::IngressService(IngressOptions options, kafka::Producer& producer,
-                               RouterStore& store, boost::asio::thread_pool& work,
-                               RouterMetrics& metrics, Logger& logger)
+                               RouterStore& store, DedupeBatcher& dedupe,
+                               boost::asio::thread_pool& work, RouterMetrics& metrics,
+                               Logger& logger)
     : options_(std::move(options)),
       producer_(producer),
       store_(store),
+      dedupe_(dedupe),
       work_(work),
       metrics_(metrics),
       logger_(logger),
@@ -171,25 +173,33 @@ void IngressService::handle(Route route, const http::ServerRequest& request,
 }
 
 void IngressService::begin(const std::shared_ptr<Pending>& p) {
-  try {
-    const ClaimResult claim = store_.claim(p->accept.dedupe_keys, p->task_id, options_.dedupe_ttl);
-    if (claim.duplicate) {
-      const Uuid first = Uuid::parse(claim.published_task_id.value_or("")).value_or(p->task_id);
-      {
-        std::lock_guard lock(cache_mutex_);
-        published_cache_.insert_all(p->accept.dedupe_keys, SteadyClock::now());
-      }
-      logger_.info("duplicate webhook answered, not republished",
-                   {{"source", p->source}, {"task_id", first.to_string()}, {"what", p->accept.what}});
-      answer_now(p, to_response(acknowledge(p->accept, first)), "duplicate");
-      return;
-    }
-  } catch (const std::exception& e) {
+  dedupe_.claim(p->accept.dedupe_keys, p->task_id,
+                [this, p](std::optional<ClaimResult> claim, const std::string& error) {
+                  // On the batcher's thread: continue on the pool.
+                  boost::asio::post(work_, [this, p, claim = std::move(claim), error] {
+                    publish(p, claim, error);
+                  });
+                });
+}
+
+void IngressService::publish(const std::shared_ptr<Pending>& p,
+                             const std::optional<ClaimResult>& claim, const std::string& error) {
+  if (!claim) {
     // Without the shared dedupe store a redelivery may be published twice;
     // it carries the same task id and is absorbed downstream (G2, G4). That
     // beats refusing a request that Kafka can still make durable.
     logger_.warn("webhook dedupe store unavailable; publishing without the fleet-wide check",
-                 {{"task_id", p->task_id.to_string()}, {"error", e.what()}});
+                 {{"task_id", p->task_id.to_string()}, {"error", error}});
+  } else if (claim->duplicate) {
+    const Uuid first = Uuid::parse(claim->published_task_id.value_or("")).value_or(p->task_id);
+    {
+      std::lock_guard lock(cache_mutex_);
+      published_cache_.insert_all(p->accept.dedupe_keys, SteadyClock::now());
+    }
+    logger_.info("duplicate webhook answered, not republished",
+                 {{"source", p->source}, {"task_id", first.to_string()}, {"what", p->accept.what}});
+    answer_now(p, to_response(acknowledge(p->accept, first)), "duplicate");
+    return;
   }
 
   // Arm the deadline before producing, on the strand that also cancels it.
@@ -315,7 +325,7 @@ void IngressService::advance(const std::shared_ptr<Pending>& p) {
   if (confirm || stamp || release) {
     boost::asio::post(work_, [this, p, confirm, stamp, release] {
       try {
-        if (confirm) store_.confirm(p->accept.dedupe_keys);
+        if (confirm) dedupe_.confirm(p->accept.dedupe_keys);
         // Kafka acknowledged after the fallback row was written: stamp the
         // row so the inbox relay does not publish the chat a second time.
         if (stamp) store_.mark_relayed(p->task_id);

@@ -5,6 +5,7 @@
 
 #include <prometheus/text_serializer.h>
 
+#include "atlas/router/dedupe_batcher.hpp"
 #include "atlas/router/ingress.hpp"
 #include "atlas/router/ingress_service.hpp"
 #include "atlas/router/metrics.hpp"
@@ -147,4 +148,47 @@ TEST_CASE("router config: operational settings have defaults and bounds") {
 TEST_CASE("router store: lists travel to SQL as JSON arrays, quotes and all") {
   CHECK(json_text_array({}) == "[]");
   CHECK(json_text_array({"slack:event:Ev1", "a\"b"}) == R"(["slack:event:Ev1","a\"b"])");
+}
+
+TEST_CASE("router dedupe: a claim's verdict from the rows holding the keys it did not get") {
+  const atlas::Uuid mine = atlas::Uuid::v5(atlas::kAtlasNamespace, "webhook:slack:event:Ev1");
+  const atlas::Uuid other = atlas::Uuid::v5(atlas::kAtlasNamespace, "webhook:slack:event:Ev2");
+
+  SUBCASE("every key claimed: fresh") {
+    const ClaimResult r = judge_claim({}, mine, {});
+    CHECK_FALSE(r.duplicate);
+  }
+  SUBCASE("a published row of the same task: a redelivery, duplicate") {
+    const ClaimResult r = judge_claim({"slack:event:Ev1"}, mine,
+                                      {{"slack:event:Ev1", HeldKey{"published", mine.to_string()}}});
+    CHECK(r.duplicate);
+    CHECK(r.published_task_id == mine.to_string());
+  }
+  SUBCASE("the same post through another event (another task), even unfinished: duplicate") {
+    const ClaimResult r =
+        judge_claim({"slack:message:T1:C1:1.2"}, mine,
+                    {{"slack:message:T1:C1:1.2", HeldKey{"claimed", other.to_string()}}});
+    CHECK(r.duplicate);
+    CHECK(r.published_task_id == other.to_string());
+  }
+  SUBCASE("an unfinished claim of the same task is taken over, not a duplicate (G1)") {
+    const ClaimResult r = judge_claim({"slack:event:Ev1"}, mine,
+                                      {{"slack:event:Ev1", HeldKey{"claimed", mine.to_string()}}});
+    CHECK_FALSE(r.duplicate);
+  }
+  SUBCASE("a key whose row expired meanwhile holds nothing back") {
+    const ClaimResult r = judge_claim({"slack:event:Ev1"}, mine, {});
+    CHECK_FALSE(r.duplicate);
+  }
+}
+
+TEST_CASE("router dedupe: requests sharing a key are not claimed in the same batch") {
+  const std::vector<std::string> a = {"k1", "k2"};
+  const std::vector<std::string> b = {"k3"};
+  const std::vector<std::string> c = {"k2", "k4"};  // shares k2 with a
+  const std::vector<std::string> d = {"k5"};
+  CHECK(pick_batch({&a, &b, &c, &d}, 10) == std::vector<std::size_t>{0, 1, 3});
+  CHECK(pick_batch({&a, &b, &c, &d}, 2) == std::vector<std::size_t>{0, 1});
+  CHECK(pick_batch({&c, &a}, 10) == std::vector<std::size_t>{0});
+  CHECK(pick_batch({}, 10).empty());
 }

@@ -8,8 +8,9 @@
 // once; a request whose dedupe keys this replica saw published recently is a
 // duplicate at once too. An accepted request then goes to the work pool:
 //
-//   1. claim its dedupe keys in PostgreSQL (fleet-wide): a duplicate is
-//      answered 200 and not republished;
+//   1. claim its dedupe keys in PostgreSQL (fleet-wide, batched with other
+//      requests: DedupeBatcher): a duplicate is answered 200 and not
+//      republished;
 //   2. produce the chat envelope to architect_in (acks=all, key = task id)
 //      and hold the Responder;
 //   3. Kafka acknowledges            -> 200 (durable: G1);
@@ -36,6 +37,7 @@
 #include "atlas/kafka/producer.hpp"
 #include "atlas/log.hpp"
 #include "atlas/router/dedupe.hpp"
+#include "atlas/router/dedupe_batcher.hpp"
 #include "atlas/router/ingress.hpp"
 #include "atlas/router/metrics.hpp"
 #include "atlas/router/store.hpp"
@@ -46,7 +48,6 @@ struct IngressOptions {
   IngressSecrets secrets;
   std::string topic_in = "architect_in";
   std::chrono::milliseconds ack_timeout{2'500};
-  std::chrono::seconds dedupe_ttl{24 * 3600};
   std::size_t max_pending = 4096;
   // The replica's front cache of published keys (saves a database round trip
   // for redeliveries that come back to the same replica).
@@ -61,7 +62,8 @@ class IngressService {
  public:
   // The references must outlive the service and the server it is installed on.
   IngressService(IngressOptions options, kafka::Producer& producer, RouterStore& store,
-                 boost::asio::thread_pool& work, RouterMetrics& metrics, Logger& logger);
+                 DedupeBatcher& dedupe, boost::asio::thread_pool& work, RouterMetrics& metrics,
+                 Logger& logger);
   ~IngressService();
   IngressService(const IngressService&) = delete;
   IngressService& operator=(const IngressService&) = delete;
@@ -77,6 +79,8 @@ class IngressService {
  private:
   struct Pending;
   void begin(const std::shared_ptr<Pending>& p);
+  void publish(const std::shared_ptr<Pending>& p, const std::optional<ClaimResult>& claim,
+               const std::string& error);
   void on_delivery(const std::shared_ptr<Pending>& p, const kafka::DeliveryResult& result);
   void on_deadline(const std::shared_ptr<Pending>& p);
   void run_fallback(const std::shared_ptr<Pending>& p);
@@ -88,6 +92,7 @@ class IngressService {
   IngressOptions options_;
   kafka::Producer& producer_;
   RouterStore& store_;
+  DedupeBatcher& dedupe_;
   boost::asio::thread_pool& work_;
   RouterMetrics& metrics_;
   Logger& logger_;

@@ -21,6 +21,7 @@
 #include "atlas/log.hpp"
 #include "atlas/metrics.hpp"
 #include "atlas/pg/pool.hpp"
+#include "atlas/router/dedupe_batcher.hpp"
 #include "atlas/router/delivery_service.hpp"
 #include "atlas/router/housekeeping.hpp"
 #include "atlas/router/inbox_relay.hpp"
@@ -66,6 +67,7 @@ class RouterApp {
   std::unique_ptr<boost::asio::thread_pool> work_;
   std::unique_ptr<http::Client> client_;
   std::unique_ptr<Publisher> publisher_;
+  std::unique_ptr<DedupeBatcher> dedupe_;
   std::unique_ptr<IngressService> ingress_;
   std::unique_ptr<ObservabilityEndpoints> endpoints_;
   std::unique_ptr<http::Server> server_;

@@ -4,18 +4,9 @@
 // router's work pool, never on an HTTP I/O thread or a Kafka callback.
 // Errors propagate as atlas::pg::Error or pqxx exceptions.
 //
-// Webhook dedupe (router_webhook_dedupe), shared by every replica:
-//   claim()    claims the request's keys for its task id; a key already held
-//              by an unexpired 'published' row makes the request a duplicate.
-//              Keys held only by 'claimed' rows (another replica is making the
-//              same request durable right now, or crashed doing so) do not:
-//              the request is published again with the same task id, which
-//              downstream absorbs (G2, G4), so G1 never depends on another
-//              replica finishing.
-//   confirm()  after the request is durable: its keys become 'published'.
-//   release()  when it could not be made durable: our 'claimed' rows go, so
-//              the sender's retry is not mistaken for a duplicate.
-//   prune()    deletes expired keys (housekeeping).
+// Claims and confirmations of webhook dedupe keys are batched by
+// DedupeBatcher (dedupe_batcher.hpp); release() and prune() are here.
+// Single statements run outside an explicit transaction (one round trip).
 #include <chrono>
 #include <cstddef>
 #include <optional>
@@ -28,6 +19,7 @@
 
 namespace atlas::router {
 
+// The verdict of a dedupe claim (DedupeBatcher).
 struct ClaimResult {
   bool duplicate = false;
   std::optional<std::string> published_task_id;  // the first delivery's task id, when duplicate
@@ -37,9 +29,8 @@ class RouterStore {
  public:
   explicit RouterStore(pg::Pool& pool) : pool_(pool) {}
 
-  ClaimResult claim(const std::vector<std::string>& keys, const Uuid& task_id,
-                    std::chrono::seconds ttl);
-  void confirm(const std::vector<std::string>& keys);
+  // When a request could not be made durable: its 'claimed' keys go, so the
+  // sender's retry is not mistaken for a duplicate.
   void release(const std::vector<std::string>& keys, const Uuid& task_id);
   // Deletes up to `limit` expired keys; returns how many.
   std::size_t prune(std::size_t limit);
@@ -58,6 +49,11 @@ class RouterStore {
   pg::Pool& pool() { return pool_; }
 
  private:
+  // Runs f(pqxx::transaction_base&) as one autocommitted statement on a leased
+  // connection; a broken connection is discarded.
+  template <class F>
+  auto statement(F&& f);
+
   pg::Pool& pool_;
 };
 

@@ -1,0 +1,330 @@
+// Benchmark of atlas-router's webhook ingress: signed Slack events per second
+// and latency percentiles, each answered 200 only once durable (Kafka acks=all
+// on atlas-devbus, or the PostgreSQL fallback). The router runs in-process
+// (the same RouterApp as the binary) on a private PostgreSQL (PgFixture) and
+// atlas-devbus, and is driven over HTTP on localhost with keep-alive
+// connections, `--concurrency` requests in flight.
+//
+//   router_bench                  # 100,000 requests, 128 in flight; updates docs/benchmarks.md
+//   router_bench --smoke          # 3,000 requests; writes nothing
+//   router_bench --requests N --concurrency C --no-write --output FILE
+//
+// Every request is a distinct app_mention (its own event_id and ts), so each
+// one is a new chat: a dedupe claim in PostgreSQL, a produce to architect_in
+// and an acknowledgement. At the end the benchmark checks that architect_in
+// holds exactly one message per accepted request (no loss, no duplicates).
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "atlas/http/client.hpp"
+#include "atlas/kafka/admin.hpp"
+#include "atlas/log.hpp"
+#include "atlas/router/router_app.hpp"
+#include "atlas/router/signature.hpp"
+
+#ifdef ATLAS_BENCH_HAS_TEST_SUPPORT
+#include "pg_fixture.hpp"
+#include "process.hpp"
+#include "test_paths.hpp"
+#endif
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr const char* kSecret = "bench-signing-secret";
+
+struct Options {
+  std::size_t requests = 100'000;
+  std::size_t warmup = 2'000;
+  std::size_t concurrency = 128;
+  bool write = true;
+  std::string output;
+};
+
+std::optional<Options> parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    const auto value = [&]() -> std::string {
+      if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
+      return argv[++i];
+    };
+    if (a == "--requests") {
+      o.requests = std::stoul(value());
+    } else if (a == "--concurrency") {
+      o.concurrency = std::max<std::size_t>(1, std::stoul(value()));
+    } else if (a == "--output") {
+      o.output = value();
+    } else if (a == "--no-write") {
+      o.write = false;
+    } else if (a == "--smoke") {
+      o.requests = 3'000;
+      o.warmup = 200;
+      o.write = false;
+    } else if (a == "--help" || a == "-h") {
+      std::cout << "usage: router_bench [--requests N] [--concurrency C] [--output FILE] "
+                   "[--no-write] [--smoke]\n";
+      return std::nullopt;
+    } else {
+      throw std::invalid_argument("unknown argument " + a);
+    }
+  }
+  return o;
+}
+
+std::string fixed(double x, int digits) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(digits) << x;
+  return s.str();
+}
+
+double load_average() {
+  std::ifstream in("/proc/loadavg");
+  double one = 0;
+  in >> one;
+  return one;
+}
+
+double percentile(const std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  const auto index = static_cast<std::size_t>(p * static_cast<double>(sorted.size() - 1) + 0.5);
+  return sorted[std::min(index, sorted.size() - 1)];
+}
+
+// Replaces the "## Router" section of `path` (up to the next "## "), or appends it.
+void write_section(const std::string& path, const std::string& section) {
+  std::string text;
+  {
+    std::ifstream in(path);
+    std::stringstream s;
+    s << in.rdbuf();
+    text = s.str();
+  }
+  if (text.empty()) {
+    text = "# Benchmarks\n\nResults of the programs in `bench/`, run by hand on the development "
+           "machine (2 shared cores). Each section is rewritten by its benchmark.\n";
+  }
+  const std::string header = "## Router";
+  const std::size_t start = text.find(header);
+  if (start == std::string::npos) {
+    if (text.back() != '\n') text += '\n';
+    text += "\n" + section;
+  } else {
+    std::size_t end = text.find("\n## ", start + header.size());
+    end = end == std::string::npos ? text.size() : end + 1;
+    text.replace(start, end - start, section);
+  }
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+}
+
+// A signed Slack app_mention, unique per index.
+atlas::http::ClientRequest signed_event(const std::string& url, std::size_t index) {
+  const std::string ts = std::to_string(
+      std::chrono::duration_cast<std::chrono::seconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  const std::string body =
+      json{{"type", "event_callback"},
+           {"team_id", "TBENCH"},
+           {"event_id", "EvBench" + std::to_string(index)},
+           {"authorizations", json::array({{{"user_id", "UATLAS"}}})},
+           {"event",
+            {{"type", "app_mention"},
+             {"user", "U1234"},
+             {"channel", "C" + std::to_string(index % 500)},
+             {"ts", "1700000000." + std::to_string(100000 + index)},
+             {"text", "<@UATLAS> design a minimal CI pipeline for service " + std::to_string(index)}}}}
+          .dump();
+  atlas::http::ClientRequest r;
+  r.method = "POST";
+  r.url = url;
+  r.headers = {{"Content-Type", "application/json"},
+               {"X-Slack-Request-Timestamp", ts},
+               {"X-Slack-Signature", atlas::router::slack_signature(kSecret, ts, body)}};
+  r.body = body;
+  r.timeout = std::chrono::seconds(30);
+  return r;
+}
+
+struct RunResult {
+  std::vector<double> ms;        // latency of each request, in completion order
+  std::map<int, std::size_t> statuses;
+  double seconds = 0;
+};
+
+// Sends requests [first, first + count) with `concurrency` in flight.
+RunResult run(atlas::http::Client& client, const std::vector<atlas::http::ClientRequest>& requests,
+              std::size_t first, std::size_t count, std::size_t concurrency) {
+  RunResult result;
+  result.ms.reserve(count);
+  std::mutex mutex;
+  std::condition_variable done_cv;
+  std::size_t done = 0;
+  std::atomic<std::size_t> next{first};
+  const std::size_t end = first + count;
+
+  std::function<void()> launch = [&] {
+    const std::size_t i = next.fetch_add(1);
+    if (i >= end) return;
+    const auto sent = Clock::now();
+    client.send(requests[i], [&, sent](atlas::http::ClientResponse response) {
+      const double ms = std::chrono::duration<double, std::milli>(Clock::now() - sent).count();
+      launch();  // keep `concurrency` requests in flight
+      // Last: once `done` reaches `count` run() returns and its locals go.
+      std::lock_guard lock(mutex);
+      result.ms.push_back(ms);
+      ++result.statuses[response.transport_ok() ? response.status : 0];
+      ++done;
+      done_cv.notify_one();
+    });
+  };
+  const auto started = Clock::now();
+  for (std::size_t k = 0; k < std::min(concurrency, count); ++k) launch();
+  std::unique_lock lock(mutex);
+  done_cv.wait(lock, [&] { return done == count; });
+  result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  return result;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::optional<Options> opts;
+  try {
+    opts = parse(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "router_bench: " << e.what() << "\n";
+    return 2;
+  }
+  if (!opts) return 0;
+#ifndef ATLAS_BENCH_HAS_TEST_SUPPORT
+  std::cerr << "router_bench: needs the test support library (configure with ATLAS_BUILD_TESTS=ON)\n";
+  return 2;
+#else
+  if (opts->output.empty()) opts->output = atlas::test::source_dir() + "/docs/benchmarks.md";
+  const double load_start = load_average();
+
+  atlas::test::PgFixture pg("router_bench");
+  atlas::test::TempDir bus_dir("router-bench-bus");
+  atlas::test::ChildProcess bus(atlas::test::binary("atlas-devbus"),
+                                {"--bootstrap-file", bus_dir.file("bootstrap")}, {}, bus_dir.path());
+  if (!atlas::test::wait_until([&] { return atlas::test::file_exists(bus_dir.file("bootstrap")); },
+                               std::chrono::seconds(10))) {
+    std::cerr << "router_bench: atlas-devbus did not start: " << bus.stderr_text() << "\n";
+    return 1;
+  }
+  std::string brokers = atlas::test::read_text_file(bus_dir.file("bootstrap"));
+  while (!brokers.empty() && (brokers.back() == '\n' || brokers.back() == '\r')) brokers.pop_back();
+
+  atlas::Logger logger("router_bench", atlas::LogLevel::warn);
+  atlas::CommonConfig common;
+  common.kafka.brokers = brokers;
+  common.database_url = pg.url();
+  atlas::router::RouterConfig config;
+  config.port = 0;
+  config.slack.signing_secret = kSecret;
+  config.tuning.max_pending_webhooks = std::max<std::size_t>(4096, opts->concurrency * 2);
+  std::optional<atlas::router::RouterApp> app;
+  app.emplace(common, config, logger);
+  app->start();
+  const std::string url = "http://127.0.0.1:" + std::to_string(app->port()) + "/slack/events";
+
+  const std::size_t total = opts->warmup + opts->requests;
+  std::vector<atlas::http::ClientRequest> requests;
+  requests.reserve(total);
+  for (std::size_t i = 0; i < total; ++i) requests.push_back(signed_event(url, i));
+
+  atlas::http::ClientOptions client_options;
+  client_options.max_host_connections = static_cast<long>(opts->concurrency);
+  atlas::http::Client client(client_options);
+
+  std::cerr << "router_bench: warm-up (" << opts->warmup << " requests)\n";
+  run(client, requests, 0, opts->warmup, opts->concurrency);
+  std::cerr << "router_bench: measuring " << opts->requests << " requests, " << opts->concurrency
+            << " in flight\n";
+  RunResult r = run(client, requests, opts->warmup, opts->requests, opts->concurrency);
+  std::sort(r.ms.begin(), r.ms.end());
+  const double load_end = load_average();
+
+  // No loss, no duplicates: one message on architect_in per accepted request
+  // (after the relay has published any request stored in PostgreSQL).
+  std::size_t accepted = 0;
+  for (const auto& [status, n] : r.statuses) accepted += status == 200 ? n : 0;
+  std::size_t warmup_ok = opts->warmup;  // counted as accepted too if the check below passes
+  const std::string fallback_rows = pg.psql("SELECT count(*) FROM architect_in");
+  atlas::test::wait_until(
+      [&] { return pg.psql("SELECT count(*) FROM architect_in WHERE relayed_at IS NULL") == "0"; },
+      std::chrono::seconds(30));
+  std::int64_t on_topic = 0;
+  {
+    atlas::kafka::Admin admin(common.kafka, "router-bench", logger);
+    for (const auto& p : admin.group_offsets("router-bench", "architect_in", std::chrono::seconds(10))) {
+      on_topic += p.high;
+    }
+  }
+  app->stop();
+  app.reset();
+
+  const double rate = static_cast<double>(opts->requests) / r.seconds;
+  const double p50 = percentile(r.ms, 0.50);
+  const double p95 = percentile(r.ms, 0.95);
+  const double p99 = percentile(r.ms, 0.99);
+  const double max = r.ms.empty() ? 0 : r.ms.back();
+  const bool exact = on_topic == static_cast<std::int64_t>(accepted + warmup_ok);
+  std::string statuses;
+  for (const auto& [status, n] : r.statuses) {
+    if (!statuses.empty()) statuses += ", ";
+    statuses += std::to_string(n) + " x " + (status == 0 ? std::string("transport error") : std::to_string(status));
+  }
+
+  std::ostringstream section;
+  section << "## Router (`bench/router_bench.cpp`)\n\n"
+          << "`atlas-router` in-process (the same `RouterApp` as the binary, default tuning: 2 HTTP "
+             "threads, 4 work threads) on a private PostgreSQL 15 (fsync off) and atlas-devbus (3 "
+             "mock brokers), driven over HTTP on localhost by one libcurl-multi client with "
+          << opts->concurrency
+          << " keep-alive connections, each request sent as soon as the previous one on its "
+             "connection was answered. Every request is a distinct signed Slack `app_mention` "
+             "(HMAC check, JSON translation, a dedupe claim in PostgreSQL, a produce to "
+             "`architect_in` with acks=all), answered 200 only once durable. Client, router, "
+             "PostgreSQL and the mock brokers share the machine's 2 cores.\n\n"
+          << "| requests | in flight | seconds | requests/s | p50 ms | p95 ms | p99 ms | max ms |\n"
+          << "|---|---|---|---|---|---|---|---|\n"
+          << "| " << opts->requests << " | " << opts->concurrency << " | " << fixed(r.seconds, 2)
+          << " | **" << fixed(rate, 0) << "** | " << fixed(p50, 2) << " | " << fixed(p95, 2) << " | "
+          << fixed(p99, 2) << " | " << fixed(max, 2) << " |\n\n"
+          << "Answers: " << statuses << ". Stored through the PostgreSQL fallback (Kafka slower than "
+          << "2.5 s): " << fallback_rows << ". Messages on `architect_in` afterwards: " << on_topic
+          << " for " << (accepted + warmup_ok) << " accepted requests (warm-up included): "
+          << (exact ? "exactly one each" : "MISMATCH") << ".\n\n"
+          << "Aim: at least 20,000 requests/s with p99 under 25 ms: throughput "
+          << (rate >= 20'000 ? "met" : "not met") << " (" << fixed(rate, 0) << "/s), p99 "
+          << (p99 < 25 ? "met" : "not met") << " (" << fixed(p99, 2)
+          << " ms). Load average (2 cores) at the start " << fixed(load_start, 2) << ", at the end "
+          << fixed(load_end, 2) << ": other processes on the machine inflate every figure.\n";
+  std::cout << section.str();
+  if (opts->write) {
+    write_section(opts->output, section.str());
+    std::cerr << "router_bench: wrote " << opts->output << "\n";
+  }
+  return exact ? 0 : 1;
+#endif
+}

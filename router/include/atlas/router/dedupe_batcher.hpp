@@ -1,0 +1,94 @@
+#pragma once
+// The fleet-wide webhook dedupe (router_webhook_dedupe, migration 005) with
+// group commit: claims of many concurrent requests share one SQL statement,
+// and so do the "published" confirmations, so the database costs a round
+// trip per batch instead of per webhook. One thread of its own does the
+// blocking calls; callers are never blocked.
+//
+// A request's claim decides (judge_claim):
+//   every key claimed by this request                   -> fresh: publish it
+//   some key held by a row of another task id, or by a
+//   'published' row                                     -> duplicate: answer 200, publish nothing
+//   its own key held only by a 'claimed' row of the same
+//   task id (a replica crashed or is still making the
+//   same request durable)                               -> taken over: publish again (same
+//                                                          task id, absorbed downstream)
+// Two requests of one batch that share a key are not claimed together: the
+// later one waits for the next batch, where it sees the first one's row.
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "atlas/log.hpp"
+#include "atlas/pg/pool.hpp"
+#include "atlas/router/store.hpp"
+#include "atlas/uuid.hpp"
+
+namespace atlas::router {
+
+// A row holding a key that a claim did not get.
+struct HeldKey {
+  std::string state;    // claimed | published
+  std::string task_id;  // canonical UUID text
+};
+
+// The verdict for one request from the keys its claim did not get and the
+// rows holding them (absent: the row expired or vanished meanwhile).
+[[nodiscard]] ClaimResult judge_claim(const std::vector<std::string>& unclaimed_keys,
+                                      const Uuid& task_id,
+                                      const std::map<std::string, HeldKey>& held);
+
+// Which requests (by index) go into one batch: in order, skipping any that
+// shares a key with an earlier one in the batch, up to max_batch.
+[[nodiscard]] std::vector<std::size_t> pick_batch(
+    const std::vector<const std::vector<std::string>*>& keys, std::size_t max_batch);
+
+class DedupeBatcher {
+ public:
+  // `claim` result: the verdict, or nullopt and the error when the database failed.
+  using Callback = std::function<void(std::optional<ClaimResult>, const std::string& error)>;
+
+  DedupeBatcher(pg::Pool& pool, std::chrono::seconds ttl, Logger& logger,
+                std::size_t max_batch = 500);
+  ~DedupeBatcher();  // stop()
+  DedupeBatcher(const DedupeBatcher&) = delete;
+  DedupeBatcher& operator=(const DedupeBatcher&) = delete;
+
+  // `done` runs on the batcher's thread: keep it short (post real work elsewhere).
+  void claim(std::vector<std::string> keys, const Uuid& task_id, Callback done);
+  // Marks the keys 'published' (best effort; failures are logged).
+  void confirm(std::vector<std::string> keys);
+  // Runs what is queued, then ends the thread. Claims arriving later fail at once.
+  void stop();
+
+ private:
+  struct Claim {
+    std::vector<std::string> keys;
+    Uuid task_id;
+    Callback done;
+  };
+  void run();
+  void run_claims(std::vector<Claim> batch);
+  void run_confirms(std::vector<std::string> keys);
+
+  pg::Pool& pool_;
+  std::chrono::seconds ttl_;
+  Logger& logger_;
+  std::size_t max_batch_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Claim> claims_;         // guarded by mutex_
+  std::vector<std::string> confirms_;  // guarded by mutex_
+  bool stopping_ = false;            // guarded by mutex_
+  std::thread thread_;
+};
+
+}  // namespace atlas::router
