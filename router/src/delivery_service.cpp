@@ -235,38 +235,69 @@ void DeliveryService::deliver_github(const JobPtr& job, const GithubDestination&
     return;
   }
   const std::int64_t installation = *to.installation_id;
+  // What to do once the installation token is known (or cannot be had).
+  TokenWaiter next = [this, job, to](const std::optional<std::string>& token,
+                                     const std::optional<Failure>& failure) {
+    if (token) {
+      post_github_comment(job, to, *token);
+    } else {
+      failed(job, *failure);
+    }
+  };
   std::optional<std::string> cached;
   {
     std::lock_guard lock(tokens_mutex_);
     cached = tokens_.get(installation, SystemClock::now());
+    if (!cached) {
+      // One exchange per installation at a time: later deliveries wait for it.
+      auto& waiters = token_waiters_[installation];
+      waiters.push_back(std::move(next));
+      if (waiters.size() > 1) return;
+    }
   }
   if (cached) {
-    post_github_comment(job, to, *cached);
+    next(cached, std::nullopt);
     return;
   }
+  fetch_installation_token(installation);
+}
+
+void DeliveryService::fetch_installation_token(std::int64_t installation) {
+  // Hands the outcome to every delivery waiting for this installation.
+  auto finish = [this, installation](const std::optional<std::string>& token,
+                                     const std::optional<Failure>& failure) {
+    std::vector<TokenWaiter> waiters;
+    {
+      std::lock_guard lock(tokens_mutex_);
+      waiters = std::move(token_waiters_[installation]);
+      token_waiters_.erase(installation);
+    }
+    for (auto& waiter : waiters) waiter(token, failure);
+  };
   std::string jwt;
   try {
     jwt = make_github_app_jwt(*options_.github_app_id, *options_.github_app_key, SystemClock::now());
   } catch (const std::exception& e) {
-    failed(job, Failure{false, std::nullopt, std::string("cannot sign the GitHub App JWT: ") + e.what(),
-                        "delivery_failed", 0});
+    finish(std::nullopt, Failure{false, std::nullopt,
+                                 std::string("cannot sign the GitHub App JWT: ") + e.what(),
+                                 "delivery_failed", 0});
     return;
   }
   http::ClientRequest request = installation_token_request(options_.github.api_url, installation, jwt);
   request.timeout = options_.github.timeout;
-  client_.send(std::move(request), [this, job, to, installation](http::ClientResponse response) {
+  client_.send(std::move(request), [this, installation, finish](http::ClientResponse response) {
     const DeliveryOutcome outcome = classify_github_response(response, SystemClock::now());
-    boost::asio::post(work_, [this, job, to, installation, outcome, body = std::move(response.body)] {
+    boost::asio::post(work_, [this, installation, finish, outcome, body = std::move(response.body)] {
       if (!std::holds_alternative<Delivered>(outcome)) {
         Failure f = *failure_from(outcome);
         f.error = "installation token: " + f.error;
-        failed(job, f);
+        finish(std::nullopt, f);
         return;
       }
       std::string error;
       auto token = parse_installation_token(body, error);
       if (!token) {
-        failed(job, Failure{true, std::nullopt, error, "delivery_failed", 0});
+        finish(std::nullopt, Failure{true, std::nullopt, error, "delivery_failed", 0});
         return;
       }
       const std::string value = token->token;
@@ -274,7 +305,7 @@ void DeliveryService::deliver_github(const JobPtr& job, const GithubDestination&
         std::lock_guard lock(tokens_mutex_);
         tokens_.put(installation, std::move(*token));
       }
-      post_github_comment(job, to, value);
+      finish(value, std::nullopt);
     });
   });
 }

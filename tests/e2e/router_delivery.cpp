@@ -4,6 +4,10 @@
 // GitHub's APIs. Replies are published on architect_out as the worker would.
 #include <doctest/doctest.h>
 
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
 #include "atlas/envelope.hpp"
 #include "atlas/kafka/producer.hpp"
 #include "fake_upstream.hpp"
@@ -84,6 +88,16 @@ json slack_origin(const std::string& channel) {
 
 json github_origin(const std::string& repo, int issue) {
   return {{"kind", "github"}, {"repo", repo}, {"issue_number", issue}};
+}
+
+// A fresh RSA key in PEM, as GitHub generates for an App.
+std::string rsa_pem() {
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_RSA_gen(2048), &EVP_PKEY_free);
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
+  PEM_write_bio_PrivateKey(bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr);
+  char* data = nullptr;
+  const long size = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(size));
 }
 
 // Calls of the fake with the given path that it answered with `status`.
@@ -280,4 +294,31 @@ TEST_CASE("router delivery: SIGTERM exits 0") {
   const std::string log = e.router.log();
   CHECK(log.find("atlas-router stopped") != std::string::npos);
   if (const char* dump = std::getenv("ATLAS_TEST_DUMP_ROUTER_LOG"); dump != nullptr) MESSAGE(log);
+}
+
+TEST_CASE("router delivery: as a GitHub App, the JWT is exchanged for an installation token once and reused") {
+  Env& e = env();
+  REQUIRE(e.router.stop().ok());  // this router hands the consumer groups over
+  auto environment = e.environment();
+  environment.erase("GITHUB_TOKEN");
+  environment["GITHUB_APP_ID"] = "123456";
+  environment["GITHUB_APP_PRIVATE_KEY"] = rsa_pem();
+  RouterProcess app(environment, "router-app");
+  e.fake.reset();
+
+  json origin = github_origin("octo/app", 5);
+  origin["installation_id"] = 4242;
+  e.reply(origin, "First reply.");
+  e.reply(origin, "Second reply.");
+  REQUIRE(wait_until(
+      [&] { return answered(e.fake.calls("/repos/octo/app/issues/5/comments"), 201) == 2; }, 30s));
+  const json tokens = e.fake.calls("/app/installations/4242/access_tokens");
+  CHECK(tokens.size() == 1);
+  CHECK(answered(tokens, 201) == 1);
+  for (const auto& call : e.fake.calls("/repos/octo/app/issues/5/comments")) {
+    CHECK(call["headers"].contains("authorization"));
+  }
+  const ExitStatus status = app.stop();
+  CHECK_MESSAGE(status.ok(), status.describe() << "\n" << app.log());
+  CHECK(app.log().find("BEGIN PRIVATE KEY") == std::string::npos);
 }

@@ -172,6 +172,10 @@ TEST_CASE("router ingress: forged, stale, malformed, oversized and misrouted req
   // Larger than 1 MiB: refused before it is read.
   const std::string huge(1024 * 1024 + 10, 'x');
   CHECK(e.send(slack_request(e.router.url("/slack/events"), huge)).status == 413);
+  // More header fields than allowed.
+  http::HeaderList many;
+  for (int i = 0; i < 150; ++i) many.emplace_back("X-Filler-" + std::to_string(i), "x");
+  CHECK(e.send(post(e.router.url("/slack/events"), body, many)).status == 431);
   // Unknown route, wrong method.
   CHECK(e.send(post(e.router.url("/slack/nothing"), "{}", {})).status == 404);
   http::ClientRequest get;

@@ -11,7 +11,8 @@
 //   3. posts it: Slack chat.postMessage in the original thread, at most one
 //      message a second per channel, long specs in numbered parts; or a
 //      GitHub issue comment with GITHUB_TOKEN or a GitHub App installation
-//      token (cached until it nearly expires);
+//      token (cached until it nearly expires; one exchange per installation
+//      at a time, concurrent deliveries wait for it);
 //   4. on failure (delivery_outcome.hpp), decide_failure: a retry record on
 //      architect_retry due after the shared retry policy's wait (Retry-After
 //      honoured), or -- permanent failures, or DELIVERY_MAX_ATTEMPTS used up
@@ -22,6 +23,8 @@
 // Nothing here blocks the consumer's poll thread or the HTTP client's thread:
 // both only hand work to the pool.
 #include <chrono>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -91,6 +94,7 @@ class DeliveryService {
   void send_slack_part(const JobPtr& job, std::shared_ptr<std::vector<http::ClientRequest>> parts,
                        std::size_t index);
   void deliver_github(const JobPtr& job, const GithubDestination& to);
+  void fetch_installation_token(std::int64_t installation);
   void post_github_comment(const JobPtr& job, const GithubDestination& to, const std::string& token);
   void delivered(const JobPtr& job);
   void failed(const JobPtr& job, const Failure& failure);
@@ -110,8 +114,13 @@ class DeliveryService {
   std::atomic<bool> stopping_{false};
   std::mutex limiter_mutex_;
   ChannelRateLimiter limiter_;        // guarded by limiter_mutex_
+  // Continues a delivery once its installation token is known: the token, or
+  // the failure of the exchange.
+  using TokenWaiter =
+      std::function<void(const std::optional<std::string>&, const std::optional<Failure>&)>;
   std::mutex tokens_mutex_;
   InstallationTokenCache tokens_;     // guarded by tokens_mutex_
+  std::map<std::int64_t, std::vector<TokenWaiter>> token_waiters_;  // guarded by tokens_mutex_
   kafka::Consumer consumer_;
 };
 
