@@ -42,6 +42,8 @@ constexpr const char* kConfirm = R"SQL(
   WHERE dedupe_key IN (SELECT jsonb_array_elements_text($1::jsonb)) AND state <> 'published'
 )SQL";
 
+constexpr std::chrono::milliseconds kClaimTimeout{1000};
+
 }  // namespace
 
 ClaimResult judge_claim(const std::vector<std::string>& unclaimed_keys, const Uuid& task_id,
@@ -117,7 +119,11 @@ void DedupeBatcher::run() {
     {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [this] { return stopping_ || !claims_.empty() || !confirms_.empty(); });
-      if (claims_.empty() && confirms_.empty()) return;  // stopping, nothing left
+      if (claims_.empty() && confirms_.empty()) {  // stopping, nothing left
+        lock.unlock();
+        drop_connection();  // its statement_timeout must not go back to the pool
+        return;
+      }
       // Up to max_batch claims from the front, minus any sharing a key with
       // an earlier one: those stay queued, in order, for the next batch.
       const std::size_t window = std::min(claims_.size(), max_batch_);
@@ -145,6 +151,24 @@ void DedupeBatcher::run() {
   }
 }
 
+pqxx::connection& DedupeBatcher::connection() {
+  if (!lease_) {
+    lease_.emplace(pool_.lease(kClaimTimeout));
+    // Bounded: a stuck database must not hold webhooks past Slack's 3 s; on
+    // a time-out the batch is published without the fleet-wide check. The
+    // connection is the batcher's alone, so the setting stays with it.
+    pqxx::nontransaction tx(lease_->connection());
+    tx.exec("SET statement_timeout = " + std::to_string(kClaimTimeout.count()));
+  }
+  return lease_->connection();
+}
+
+void DedupeBatcher::drop_connection() {
+  if (!lease_) return;
+  lease_->mark_broken();
+  lease_.reset();
+}
+
 void DedupeBatcher::run_claims(std::vector<Claim> batch) {
   nlohmann::json input = nlohmann::json::array();
   for (const Claim& c : batch) {
@@ -158,9 +182,9 @@ void DedupeBatcher::run_claims(std::vector<Claim> batch) {
   std::map<std::string, HeldKey> held;
   std::string error;
   try {
-    pg::Pool::Lease lease = pool_.lease();
+    pqxx::connection& conn = connection();
     try {
-      pqxx::nontransaction tx(lease.connection());
+      pqxx::nontransaction tx(conn);
       for (const auto& row : tx.exec_params(kClaimBatch, input.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
                                             static_cast<long long>(ttl_.count()))) {
         unclaimed.insert(row[0].as<std::string>());
@@ -172,7 +196,7 @@ void DedupeBatcher::run_claims(std::vector<Claim> batch) {
         }
       }
     } catch (const pqxx::broken_connection&) {
-      lease.mark_broken();
+      drop_connection();
       throw;
     }
   } catch (const std::exception& e) {
@@ -193,12 +217,12 @@ void DedupeBatcher::run_claims(std::vector<Claim> batch) {
 
 void DedupeBatcher::run_confirms(std::vector<std::string> keys) {
   try {
-    pg::Pool::Lease lease = pool_.lease();
+    pqxx::connection& conn = connection();
     try {
-      pqxx::nontransaction tx(lease.connection());
+      pqxx::nontransaction tx(conn);
       tx.exec_params(kConfirm, json_text_array(keys));
     } catch (const pqxx::broken_connection&) {
-      lease.mark_broken();
+      drop_connection();
       throw;
     }
   } catch (const std::exception& e) {

@@ -75,15 +75,16 @@ void DeliveryService::run() {
   });
 }
 
-void DeliveryService::stop() {
-  stopping_ = true;
-  consumer_.stop();
-}
+void DeliveryService::stop() { consumer_.stop(); }
 
+// Timers keep running while the consumer shuts down: its grace period waits
+// for in-flight messages, which may still finish. Whatever is still waiting
+// when the work pool stops is dropped with the pool, after the consumer has
+// closed, and is redelivered after the restart.
 void DeliveryService::later(std::chrono::milliseconds delay, std::function<void()> fn) {
   auto timer = std::make_shared<boost::asio::steady_timer>(work_, delay);
-  timer->async_wait([this, timer, fn = std::move(fn)](const boost::system::error_code& ec) {
-    if (!ec && !stopping_) fn();
+  timer->async_wait([timer, fn = std::move(fn)](const boost::system::error_code& ec) {
+    if (!ec) fn();
   });
 }
 
@@ -96,7 +97,6 @@ void DeliveryService::handle(kafka::Message message, kafka::Completion done) {
 }
 
 void DeliveryService::process(const JobPtr& job) {
-  if (stopping_) return;  // uncompleted: redelivered after the restart
   if (!job->envelope) {
     ParseResult parsed = parse_envelope(job->message.value);
     if (!parsed.ok()) {

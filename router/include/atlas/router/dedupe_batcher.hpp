@@ -78,6 +78,9 @@ class DedupeBatcher {
   void run();
   void run_claims(std::vector<Claim> batch);
   void run_confirms(std::vector<std::string> keys);
+  // The batcher's own connection (leased on first use, kept; thread only).
+  pqxx::connection& connection();
+  void drop_connection();
 
   pg::Pool& pool_;
   std::chrono::seconds ttl_;
@@ -88,6 +91,7 @@ class DedupeBatcher {
   std::deque<Claim> claims_;         // guarded by mutex_
   std::vector<std::string> confirms_;  // guarded by mutex_
   bool stopping_ = false;            // guarded by mutex_
+  std::optional<pg::Pool::Lease> lease_;  // batcher thread only
   std::thread thread_;
 };
 

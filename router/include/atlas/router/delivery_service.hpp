@@ -99,7 +99,7 @@ class DeliveryService {
   void delivered(const JobPtr& job);
   void failed(const JobPtr& job, const Failure& failure);
   void dead_letter(const JobPtr& job, DeadLetter dl);
-  // Runs `fn` on the pool after `delay` (unless stopping).
+  // Runs `fn` on the pool after `delay`.
   void later(std::chrono::milliseconds delay, std::function<void()> fn);
 
   DeliveryOptions options_;
@@ -111,7 +111,6 @@ class DeliveryService {
   Logger& logger_;
   std::mutex policy_mutex_;
   RetryPolicy policy_;                // guarded by policy_mutex_ (its jitter source)
-  std::atomic<bool> stopping_{false};
   std::mutex limiter_mutex_;
   ChannelRateLimiter limiter_;        // guarded by limiter_mutex_
   // Continues a delivery once its installation token is known: the token, or
