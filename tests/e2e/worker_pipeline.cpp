@@ -346,3 +346,58 @@ TEST_CASE("worker: with RAG down it answers from its cache where it has one, wit
   CHECK(stack.workers.front()->metric("atlas_worker_rag_fallback_total{source=\"cache\"}") == 1.0);
   CHECK(stack.workers.front()->metric("atlas_worker_rag_fallback_total{source=\"none\"}") == 2.0);
 }
+
+TEST_CASE("worker: with every circuit open and the deadline far, the request waits in "
+          "architect_retry instead of holding a slot") {
+  Stack stack(std::map<std::string, std::string>{{"LLM_CHAIN", "openai:gpt-4.1"},
+                                                 {"LLM_CIRCUIT_COOLDOWN_S", "30"}});
+  stack.start_worker("w1");
+  atlas::test::TopicCollector retry(stack.bus.settings(), "architect_retry", stack.logger);
+  // A bad key opens OpenAI's circuit; the first request fails for good.
+  stack.fake.script({{"path", "/v1/chat/completions"}, {"preset", "openai_401"}});
+  const std::string first = stack.publish_chat("Design a minimal CI pipeline");
+  CHECK(stack.await_replies(first, 2).front()["metadata"]["status"] != "done");
+  // The next one finds the circuit open: handed to the retry topic, due when
+  // the circuit lets a probe through.
+  const auto before = std::chrono::system_clock::now();
+  const std::string second = stack.publish_chat("Design a small deployment pipeline");
+  REQUIRE(retry.wait([&] { return !retry.all().empty(); }, 30s));
+  const auto record = retry.all().front();
+  CHECK(record.value["task_id"] == second);
+  CHECK(record.header("atlas-error-class") == "llm_unavailable");
+  CHECK(record.header("atlas-target-topic") == "architect_in");
+  CHECK(record.header("atlas-attempts") == "1");
+  const auto due = std::chrono::system_clock::time_point(
+      std::chrono::milliseconds(std::stoll(record.header("atlas-due-at"))));
+  CHECK(due > before + 20s);
+  CHECK(due < before + 40s);
+  CHECK(stack.out.replies_to(second).empty());
+  CHECK(atlas::test::wait_until(
+      [&] {
+        return stack.sql("SELECT state || ' ' || (owner IS NULL) FROM atlas_tasks WHERE task_id = '" +
+                         second + "'") == "handed_to_retry true";
+      },
+      10s));
+  CHECK(stack.fake.count("/v1/chat/completions") == 1);
+  CHECK(stack.workers.front()->metric("atlas_tasks_total{outcome=\"handed_to_retry\"}") == 1.0);
+  CHECK(stack.workers.front()->metric("atlas_tasks_inflight") == 0.0);
+}
+
+TEST_CASE("worker: SIGTERM stops intake, lets in-flight tasks finish, and exits 0") {
+  Stack stack({}, {.delay_ms = 1500});
+  stack.start_worker("w1");
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(stack.publish_chat("Design pipeline " + std::to_string(i)));
+  REQUIRE(atlas::test::wait_until([&] { return stack.fake.count("/v1/chat/completions") == 5; }, 30s));
+  const atlas::test::ExitStatus status = stack.workers.front()->terminate();
+  CHECK_MESSAGE(status.ok(), status.describe());
+  for (const std::string& id : ids) CHECK(stack.out.replies_to(id).size() == 1);
+  const std::string log = stack.workers.front()->log();
+  CHECK(log.find("atlas-worker stopped") != std::string::npos);
+  CHECK(log.find("sk-test-0123456789abcdef") == std::string::npos);  // the key never reaches the log
+  // Offsets were committed: a new worker does not answer them again.
+  stack.start_worker("w2");
+  std::this_thread::sleep_for(3s);
+  for (const std::string& id : ids) CHECK(stack.out.replies_to(id).size() == 1);
+  CHECK(stack.fake.count("/v1/chat/completions") == 5);
+}
