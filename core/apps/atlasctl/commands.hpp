@@ -28,5 +28,11 @@ int cmd_publish(const std::vector<std::string>& args, Context& ctx);
 int cmd_tail(const std::vector<std::string>& args, Context& ctx);
 int cmd_migrate(const std::vector<std::string>& args, Context& ctx);
 int cmd_dlq(const std::vector<std::string>& args, Context& ctx);
+int cmd_status(const std::vector<std::string>& args, Context& ctx);
+int cmd_doctor(const std::vector<std::string>& args, Context& ctx);
+int cmd_budget(const std::vector<std::string>& args, Context& ctx);
+int cmd_trace(const std::vector<std::string>& args, Context& ctx);
+int cmd_heartbeat(const std::vector<std::string>& args, Context& ctx);
+int cmd_flush_cache(const std::vector<std::string>& args, Context& ctx);
 
 }  // namespace atlas::ctl

@@ -26,6 +26,12 @@ constexpr Command kCommands[] = {
     {"tail", atlas::ctl::cmd_tail, "print architect_out messages as JSON lines (--follow)"},
     {"migrate", atlas::ctl::cmd_migrate, "apply the PostgreSQL migrations (schema/sql)"},
     {"dlq", atlas::ctl::cmd_dlq, "dead letters: list, replay ID|--all, purge"},
+    {"status", atlas::ctl::cmd_status, "every service's /readyz (exit 0 ok, 3 degraded, 4 down)"},
+    {"doctor", atlas::ctl::cmd_doctor, "check configuration, Kafka, database, RAG and LLM keys"},
+    {"budget", atlas::ctl::cmd_budget, "token budget: show today's ledger, set the per-run budget"},
+    {"trace", atlas::ctl::cmd_trace, "one task from the ledger: attempts, timings, tokens, cost"},
+    {"heartbeat", atlas::ctl::cmd_heartbeat, "ask every worker replica to answer"},
+    {"flush-cache", atlas::ctl::cmd_flush_cache, "make every worker drop its RAG cache"},
 };
 
 void usage(std::FILE* out) {
@@ -36,7 +42,7 @@ void usage(std::FILE* out) {
                "(KAFKA_BROKERS, DATABASE_URL, ...), optionally from --env-file.\n"
                "\n"
                "commands:\n");
-  for (const auto& c : kCommands) std::fprintf(out, "  %-10s %s\n", c.name, c.summary);
+  for (const auto& c : kCommands) std::fprintf(out, "  %-12s %s\n", c.name, c.summary);
   std::fprintf(out, "\nRun 'atlasctl COMMAND --help' for a command's options.\n");
 }
 

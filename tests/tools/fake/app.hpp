@@ -179,6 +179,7 @@ class FakeApp {
         return github_installation_token(request, std::string_view(path).substr(19), n);
       }
     }
+    if (method == "GET" && path == "/v1/models") return list_models(request);
     if (method == "GET" && starts_with(path, "/v1/jobs/") && path.size() > 9) {
       return rag_job(std::string_view(path).substr(9));
     }

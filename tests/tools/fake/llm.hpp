@@ -8,6 +8,7 @@
 // Pure functions of the request: no state, no I/O.
 #include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -329,6 +330,51 @@ inline Reply anthropic_messages(const http::ServerRequest& request, const std::o
   reply.headers.emplace_back("request-id", "req_fake" + n);
   reply.tokens = input + output;
   reply.token_model = *model;
+  return reply;
+}
+
+// --- model lists (what `atlasctl doctor` calls to check a key) -------------------
+
+// The models both list endpoints report, whatever the key.
+inline constexpr const char* kOpenAiModels[] = {"gpt-4.1", "gpt-4.1-mini", "gpt-4o", "o3", "o1-pro"};
+inline constexpr const char* kAnthropicModels[] = {"claude-sonnet-4-5", "claude-sonnet-4-20250514",
+                                                   "claude-opus-4-1"};
+
+// GET /v1/models serves both providers, as the real paths coincide: a request
+// with `x-api-key` or `anthropic-version` is Anthropic's (x-api-key required,
+// then anthropic-version), anything else OpenAI's (Bearer key required).
+// Any non-empty key is accepted; script a rule with preset openai_401 (or a
+// 401 body in Anthropic's shape) to emulate a wrong key.
+inline Reply list_models(const http::ServerRequest& request) {
+  const bool anthropic = request.header("x-api-key") || request.header("anthropic-version");
+  Reply reply;
+  if (anthropic) {
+    const auto key = request.header("x-api-key");
+    if (!key || atlas::trim(*key).empty()) {
+      return anthropic_error(401, "authentication_error", "x-api-key header is required");
+    }
+    const auto version = request.header("anthropic-version");
+    if (!version || atlas::trim(*version).empty()) {
+      return anthropic_error(400, "invalid_request_error", "anthropic-version: header is required");
+    }
+    json data = json::array();
+    for (const char* id : kAnthropicModels) {
+      data.push_back({{"type", "model"}, {"id", id}, {"display_name", id},
+                      {"created_at", "2025-05-22T00:00:00Z"}});
+    }
+    reply.body = {{"data", data}, {"has_more", false},
+                  {"first_id", kAnthropicModels[0]},
+                  {"last_id", kAnthropicModels[std::size(kAnthropicModels) - 1]}};
+    reply.headers.emplace_back("request-id", "req_fake_models");
+    return reply;
+  }
+  if (auto refused = openai_check_auth(request)) return std::move(*refused);
+  json data = json::array();
+  for (const char* id : kOpenAiModels) {
+    data.push_back({{"id", id}, {"object", "model"}, {"created", 1744316542}, {"owned_by", "system"}});
+  }
+  reply.body = {{"object", "list"}, {"data", data}};
+  reply.headers.emplace_back("x-request-id", "req_fake_models");
   return reply;
 }
 
