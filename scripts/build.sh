@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Configures and builds Atlas into build/ (binaries in build/bin/).
+#   scripts/build.sh                 everything (binaries, tests, benchmarks)
+#   scripts/build.sh TARGET...       only these targets (quickstart builds its five binaries)
 # ATLAS_BUILD_TYPE (default RelWithDebInfo), ATLAS_SANITIZE and ATLAS_WERROR
 # are passed through to CMake.
 set -euo pipefail
@@ -17,4 +19,6 @@ if command -v ccache >/dev/null; then
 fi
 
 cmake "${args[@]}" >/dev/null
-cmake --build "$BUILD_DIR" -j "${ATLAS_JOBS:-$(nproc)}"
+targets=()
+for t in "$@"; do targets+=(--target "$t"); done
+cmake --build "$BUILD_DIR" -j "${ATLAS_JOBS:-$(nproc)}" "${targets[@]}"
