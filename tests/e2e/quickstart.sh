@@ -10,6 +10,8 @@
 #      (exit 0), doctor, heartbeat (one replica with its worker_id), budget show,
 #      trace of the task (ledger row, both mirrors), tail --format table|json,
 #      budget set (reaches the worker's atlas_token_budget_per_run), flush-cache;
+#      then `up` with OPENAI_API_KEY (atlas-fake plays OpenAI) restarts only the
+#      worker and prints a gpt-4.1 spec, the key in no output, log or env file;
 #   4. every metric name used by prometheus/atlas-rules.yaml and
 #      grafana/atlas-dashboard.json is exported by a live service (see metric_check);
 #   5. `status` shows every process ready, `down` stops them all: no process
@@ -33,8 +35,10 @@ tar -C "$SRC" --null -T "$TMP/files" --ignore-failed-read -cf - 2>/dev/null | ta
 
 # Whatever happens, stop what the copy started, then remove it (devbus.sh's cleanup).
 BLOCKER=""
+FAKE_PID=""
 qs_cleanup() {
   if [ -n "$BLOCKER" ]; then kill "$BLOCKER" 2>/dev/null || true; fi
+  if [ -n "$FAKE_PID" ]; then kill "$FAKE_PID" 2>/dev/null || true; fi
   if [ -d "$COPY/.atlas/run" ]; then
     (cd "$COPY" && ./scripts/quickstart.sh down >/dev/null 2>&1) || true
     for f in "$COPY"/.atlas/run/*.pid; do
@@ -221,6 +225,32 @@ ctl budget show --format json | $python -c 'import json,sys; d=json.load(sys.std
 
 ctl flush-cache >"$TMP/flush.out" 2>&1 || fail "atlasctl flush-cache failed: $(cat "$TMP/flush.out")"
 grep -q ": ok from " "$TMP/flush.out" || fail "flush-cache: $(cat "$TMP/flush.out")"
+
+# --- 3b. with an API key: the worker is restarted with the OpenAI chain ------------------
+# atlas-fake plays OpenAI; everything else keeps running.
+"$BIN/atlas-fake" --port 0 --port-file "$TMP/fake.port" >"$TMP/fake.out" 2>"$TMP/fake.err" &
+FAKE_PID=$!
+for _ in $(seq 1 100); do [ -s "$TMP/fake.port" ] && break; sleep 0.1; done
+[ -s "$TMP/fake.port" ] || fail "atlas-fake did not start: $(cat "$TMP/fake.err")"
+set +e
+(cd "$COPY" && env -u ANTHROPIC_API_KEY -u ANTHROPIC_API_KEY_FILE -u LLM_CHAIN -u OPENAI_MODEL \
+   OPENAI_API_KEY="sk-quickstart-test" OPENAI_BASE_URL="http://127.0.0.1:$(cat "$TMP/fake.port")/v1" \
+   ATLAS_BIN_DIR="$BIN" ./scripts/quickstart.sh) >"$TMP/up3.out" 2>&1
+rc=$?
+set -e
+kill "$FAKE_PID" 2>/dev/null || true
+wait "$FAKE_PID" 2>/dev/null || true
+[ $rc -eq 0 ] || { cat "$TMP/up3.out"; fail "quickstart up with OPENAI_API_KEY exited $rc"; }
+grep -q "atlas-worker runs with an older environment (new atlas-devbus or keys): restarting it" "$TMP/up3.out" \
+  || { cat "$TMP/up3.out"; fail "setting a key did not restart the worker"; }
+grep -q "LLM: an API key is set: chain openai:gpt-4.1,openai:o3,openai:o1-pro" "$TMP/up3.out" \
+  || fail "quickstart did not say which chain it uses"
+grep -q "atlas-router already running" "$TMP/up3.out" || fail "setting a key restarted the router"
+grep -Eq "^      model: +gpt-4.1$" "$TMP/up3.out" && grep -Eq "^      tokens: +[1-9][0-9]* \(prompt [0-9]+, completion 120\)" "$TMP/up3.out" \
+  || { cat "$TMP/up3.out"; fail "the spec with a key does not show gpt-4.1 and the fake's token counts"; }
+if grep -q "sk-quickstart-test" "$TMP/up3.out" "$COPY"/.atlas/logs/*.log "$COPY/.atlas/atlas.env"; then
+  fail "the API key was written to the output, a log or atlas.env"
+fi
 
 # --- 4. the metric names of the rules and the dashboard, against live scrapes ---------
 # An invalid message makes the worker dead-letter it, so the dead-letter
