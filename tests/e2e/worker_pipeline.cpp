@@ -391,7 +391,14 @@ TEST_CASE("worker: SIGTERM stops intake, lets in-flight tasks finish, and exits 
   REQUIRE(atlas::test::wait_until([&] { return stack.fake.count("/v1/chat/completions") == 5; }, 30s));
   const atlas::test::ExitStatus status = stack.workers.front()->terminate();
   CHECK_MESSAGE(status.ok(), status.describe());
-  for (const std::string& id : ids) CHECK(stack.out.replies_to(id).size() == 1);
+  // Every reply was published before the exit (the collector may see it a little later).
+  CHECK(stack.out.wait(
+      [&] {
+        for (const std::string& id : ids) if (stack.out.replies_to(id).size() != 1) return false;
+        return true;
+      },
+      10s));
+  CHECK(stack.sql("SELECT count(*) FROM atlas_tasks WHERE state = 'done'") == "5");
   const std::string log = stack.workers.front()->log();
   CHECK(log.find("atlas-worker stopped") != std::string::npos);
   CHECK(log.find("sk-test-0123456789abcdef") == std::string::npos);  // the key never reaches the log
