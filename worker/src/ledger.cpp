@@ -20,16 +20,21 @@ std::string uuid_array(const std::vector<std::string>& ids) {
 }
 
 // Gives back `reserved` tokens of `day` and charges `charged` instead.
+//
+// The day's ledger row is the one row every reservation and settlement of the
+// whole fleet updates, and its lock is held until the transaction ends. So it
+// is touched by one statement (an upsert: no separate INSERT ... DO NOTHING,
+// which would wait for the lock holder too), and callers make it the LAST
+// statement before COMMIT: the lock is then held for one round trip, not for
+// the rest of the transaction's statements (bench/worker_bench.cpp measured
+// the ledger row as the worker's bottleneck when it was taken early).
 void settle_in_ledger(pqxx::work& tx, const std::string& day, std::int64_t reserved,
                       std::int64_t charged) {
   if (reserved == 0 && charged == 0) return;
   tx.exec_params0(
-      "INSERT INTO public.atlas_token_ledger (day) VALUES ($1::date) ON CONFLICT (day) DO NOTHING",
-      day);
-  tx.exec_params0(
-      "UPDATE public.atlas_token_ledger"
-      "   SET reserved = greatest(reserved - $2, 0), used = used + $3, updated_at = now()"
-      " WHERE day = $1::date",
+      "INSERT INTO public.atlas_token_ledger AS l (day, used) VALUES ($1::date, $3)"
+      " ON CONFLICT (day) DO UPDATE"
+      "   SET reserved = greatest(l.reserved - $2, 0), used = l.used + $3, updated_at = now()",
       day, reserved, charged);
 }
 
@@ -88,9 +93,6 @@ ClaimResult TaskLedger::claim(const std::string& task_id, const std::string& req
     // Take it over. A previous run's reservation is charged in full: its
     // calls may have spent tokens that were never reported.
     const std::int64_t previous_reservation = row[4].as<std::int64_t>();
-    if (previous_reservation > 0 && !row[5].is_null()) {
-      settle_in_ledger(tx, row[5].as<std::string>(), previous_reservation, previous_reservation);
-    }
     tx.exec_params0(
         "UPDATE public.atlas_tasks"
         "   SET owner = $2, lease_until = now() + $3 * interval '1 millisecond',"
@@ -98,6 +100,9 @@ ClaimResult TaskLedger::claim(const std::string& task_id, const std::string& req
         "       tokens = tokens + $4, updated_at = now()"
         " WHERE task_id = $1::uuid",
         task_id, worker_id_, static_cast<std::int64_t>(lease_.count()), previous_reservation);
+    if (previous_reservation > 0 && !row[5].is_null()) {  // last: see settle_in_ledger
+      settle_in_ledger(tx, row[5].as<std::string>(), previous_reservation, previous_reservation);
+    }
     result.kind = ClaimResult::Kind::claimed;
     result.claims = row[6].as<int>() + 1;
     result.charged_from_previous_owner = previous_reservation;
@@ -122,14 +127,17 @@ Reservation TaskLedger::reserve(const std::string& task_id, std::int64_t tokens,
     if (owned.affected_rows() == 0) {
       throw LeaseLost("task " + task_id + " is no longer leased by " + worker_id_);
     }
-    tx.exec0("INSERT INTO public.atlas_token_ledger (day) VALUES (" + std::string(kToday) +
-             ") ON CONFLICT (day) DO NOTHING");
-    // One conditional UPDATE: the row lock serialises concurrent reservations
-    // of the whole fleet, and the WHERE clause is the budget (G6).
+    // One conditional upsert, the last statement before COMMIT (see
+    // settle_in_ledger): the row lock serialises concurrent reservations of
+    // the whole fleet, and the WHERE clauses are the budget (G6). The first
+    // reservation of a day creates the row; a refused one changes nothing.
     const pqxx::result r = tx.exec_params(
-        "UPDATE public.atlas_token_ledger SET reserved = reserved + $1, updated_at = now()"
-        " WHERE day = " + std::string(kToday) + " AND used + reserved + $1 <= $2"
-        " RETURNING used, reserved",
+        "INSERT INTO public.atlas_token_ledger AS l (day, reserved)"
+        " SELECT " + std::string(kToday) + ", $1::bigint WHERE $1::bigint <= $2::bigint"
+        " ON CONFLICT (day) DO UPDATE"
+        "   SET reserved = l.reserved + excluded.reserved, updated_at = now()"
+        "   WHERE l.used + l.reserved + excluded.reserved <= $2::bigint"
+        " RETURNING l.used, l.reserved",
         tokens, daily_budget);
     Reservation reservation;
     if (!r.empty()) {
@@ -138,16 +146,18 @@ Reservation TaskLedger::reserve(const std::string& task_id, std::int64_t tokens,
       reservation.reserved = r[0][1].as<std::int64_t>();
       return reservation;
     }
-    // Refused: undo the task's share too (the transaction still commits the
-    // ledger row's creation, which is harmless).
+    // Refused: undo the task's share too.
     tx.exec_params0(
         "UPDATE public.atlas_tasks SET reserved_tokens = reserved_tokens - $2"
         " WHERE task_id = $1::uuid",
         task_id, tokens);
-    const pqxx::row today = tx.exec1("SELECT used, reserved FROM public.atlas_token_ledger WHERE day = " +
-                                     std::string(kToday));
-    reservation.used = today[0].as<std::int64_t>();
-    reservation.reserved = today[1].as<std::int64_t>();
+    // No row yet when the day's first reservation is refused: nothing used.
+    const pqxx::result today = tx.exec(
+        "SELECT used, reserved FROM public.atlas_token_ledger WHERE day = " + std::string(kToday));
+    if (!today.empty()) {
+      reservation.used = today[0][0].as<std::int64_t>();
+      reservation.reserved = today[0][1].as<std::int64_t>();
+    }
     return reservation;
   });
 }
@@ -167,11 +177,6 @@ FinishResult TaskLedger::finish(const FinishRecord& record) {
       return result;
     }
     const bool still_owner = !row[2].is_null() && row[2].as<std::string>() == worker_id_;
-    // Settle only our own reservation. If another replica took the task over,
-    // it has already charged our reservation in full.
-    if (still_owner && !row[4].is_null()) {
-      settle_in_ledger(tx, row[4].as<std::string>(), row[3].as<std::int64_t>(), record.charged);
-    }
     const std::string reply_text = record.reply.dump();
     tx.exec_params0(
         "UPDATE public.atlas_tasks"
@@ -191,6 +196,11 @@ FinishResult TaskLedger::finish(const FinishRecord& record) {
         "INSERT INTO public.architect_out (task_id, data) VALUES ($1::uuid, $2::jsonb)"
         " ON CONFLICT (task_id) DO NOTHING",
         record.reply_id, reply_text);
+    // Settle only our own reservation (last: see settle_in_ledger). If another
+    // replica took the task over, it has already charged our reservation in full.
+    if (still_owner && !row[4].is_null()) {
+      settle_in_ledger(tx, row[4].as<std::string>(), row[3].as<std::int64_t>(), record.charged);
+    }
     return result;
   });
 }
@@ -203,15 +213,15 @@ void TaskLedger::release(const std::string& task_id, std::int64_t charged,
         " WHERE task_id = $1::uuid AND owner = $2 AND reply IS NULL FOR UPDATE",
         task_id, worker_id_);
     if (r.empty()) return;  // not ours any more: the new owner settled it
-    if (!r[0][1].is_null()) {
-      settle_in_ledger(tx, r[0][1].as<std::string>(), r[0][0].as<std::int64_t>(), charged);
-    }
     tx.exec_params0(
         "UPDATE public.atlas_tasks"
         "   SET state = $2, owner = NULL, lease_until = NULL, reserved_tokens = 0,"
         "       tokens = tokens + $3, updated_at = now()"
         " WHERE task_id = $1::uuid",
         task_id, state, charged);
+    if (!r[0][1].is_null()) {  // last: see settle_in_ledger
+      settle_in_ledger(tx, r[0][1].as<std::string>(), r[0][0].as<std::int64_t>(), charged);
+    }
   });
 }
 
