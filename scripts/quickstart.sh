@@ -172,7 +172,7 @@ load_config() {
   done
   PG_PORT="$ATLAS_QS_PG_PORT"
   export METRICS_PORT ROUTER_PORT RAG_PORT LOG_LEVEL
-  export RAG_HOST=127.0.0.1
+  export RAG_HOST=127.0.0.1 METRICS_HOST=127.0.0.1
   export DATABASE_URL="postgresql://postgres@127.0.0.1:$PG_PORT/atlas"
   export RAG_URL="http://127.0.0.1:$RAG_PORT"
   export ATLAS_WORKER_URL="http://127.0.0.1:$METRICS_PORT"

@@ -106,7 +106,8 @@ int main(int argc, char** argv) {
       logger.info("database ready", {{"database", migrations_pool.display_name()},
                                      {"migrations_applied", migrated.applied.size()}});
     }
-    atlas::MetricsServer metrics({.port = static_cast<std::uint16_t>(config->metrics_port)},
+    atlas::MetricsServer metrics({.host = config->metrics_host,
+                                  .port = static_cast<std::uint16_t>(config->metrics_port)},
                                  std::make_shared<prometheus::Registry>(), &logger);
     atlas::worker::WorkerService service(*config, *common, logger, metrics.endpoints());
     metrics.start();

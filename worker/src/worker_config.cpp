@@ -134,6 +134,7 @@ WorkerConfig WorkerConfig::load(ConfigReader& r) {
 
   c.max_inflight = static_cast<int>(r.integer("WORKER_MAX_INFLIGHT", 64, 1, 100'000));
   c.metrics_port = static_cast<int>(r.integer("METRICS_PORT", 8000, 0, 65535));
+  c.metrics_host = r.string("METRICS_HOST", c.metrics_host);
   c.shutdown_grace = r.seconds("WORKER_SHUTDOWN_GRACE_S", 30, 0, 3600);
   c.worker_id = r.string("WORKER_ID", "");
   c.lease = r.seconds("WORKER_LEASE_S", 30, 2, 3600);

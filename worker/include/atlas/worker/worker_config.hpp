@@ -12,6 +12,7 @@
 //   LLM_PRICES / LLM_PRICES_FILE (price overrides, see prices.hpp)
 //   RAG_TIMEOUT_S (10), RAG_CACHE_SIZE (1024 queries), RAG_CACHE_TTL_S (86400)
 //   WORKER_SHUTDOWN_GRACE_S (30), WORKER_ID (default: main uses hostname-pid-random)
+//   METRICS_HOST (0.0.0.0)         address of the /metrics, /healthz, /readyz server
 //   WORKER_LEASE_S (30)            how long a claimed task stays leased without renewal
 //   WORKER_DB_CONNECTIONS (8)      PostgreSQL connections (and database threads)
 //   WORKER_MAX_RETRY_HANDOFFS (10) times a request may wait in architect_retry
@@ -75,6 +76,7 @@ struct WorkerConfig {
   // Process.
   int max_inflight = 64;
   int metrics_port = 8000;
+  std::string metrics_host = "0.0.0.0";  // METRICS_HOST: the address /metrics binds to
   milliseconds shutdown_grace{30'000};
   std::string worker_id;  // empty: main derives hostname-pid-random
   milliseconds lease{30'000};
