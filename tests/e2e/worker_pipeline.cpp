@@ -408,3 +408,35 @@ TEST_CASE("worker: SIGTERM stops intake, lets in-flight tasks finish, and exits 
   for (const std::string& id : ids) CHECK(stack.out.replies_to(id).size() == 1);
   CHECK(stack.fake.count("/v1/chat/completions") == 5);
 }
+
+TEST_CASE("worker: an OpenAI-compatible server answers through its base URL; with no key at all "
+          "the offline provider answers and the log says so") {
+  SUBCASE("openai-compatible") {
+    Stack stack(std::map<std::string, std::string>{
+        {"LLM_CHAIN", "openai-compatible:llama3.1"}});
+    stack.env["OPENAI_COMPATIBLE_BASE_URL"] = stack.fake.base_url() + "/v1";
+    stack.env["OPENAI_COMPATIBLE_API_KEY"] = "local-key";
+    stack.start_worker("w1");
+    const std::string id = stack.publish_chat("Design a minimal CI pipeline");
+    const json reply = stack.await_replies(id).front();
+    CHECK(reply["metadata"]["status"] == "done");
+    CHECK(reply["metadata"]["model"] == "llama3.1");
+    CHECK(reply["metadata"]["provider"] == "openai-compatible");
+    CHECK(stack.fake.count("/v1/chat/completions", "llama3.1") == 1);
+  }
+  SUBCASE("offline") {
+    Stack stack;
+    stack.env.erase("OPENAI_API_KEY");
+    stack.env.erase("ANTHROPIC_API_KEY");
+    stack.start_worker("w1");
+    const std::string id = stack.publish_chat("Design a minimal CI pipeline");
+    const json reply = stack.await_replies(id).front();
+    CHECK(reply["metadata"]["status"] == "done");
+    CHECK(reply["metadata"]["model"] == "offline");
+    CHECK(reply["metadata"]["offline"] == true);
+    CHECK(reply["metadata"]["usage"]["offline"] == true);
+    CHECK(reply["content"].get<std::string>().find("docs/ci.md") != std::string::npos);
+    CHECK(stack.fake.count("/v1/chat/completions") == 0);
+    CHECK(stack.workers.front()->log().find("NO LLM API KEY CONFIGURED") != std::string::npos);
+  }
+}
