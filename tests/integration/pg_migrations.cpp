@@ -134,13 +134,15 @@ TEST_CASE("pg migrations: architect_in and architect_out match DESIGN section 5"
 
   for (const std::string table : {"architect_in", "architect_out"}) {
     CAPTURE(table);
+    // architect_in also has relayed_at, the inbox relay's mark (003_inbox_relay.sql).
     CHECK(rows(url, "SELECT column_name, data_type, is_nullable FROM information_schema.columns "
                     "WHERE table_schema = 'public' AND table_name = '" + table +
                     "' ORDER BY ordinal_position") ==
-          "id|bigint|NO\n"
-          "task_id|uuid|NO\n"
-          "data|jsonb|NO\n"
-          "created_at|timestamp with time zone|NO");
+          std::string("id|bigint|NO\n"
+                      "task_id|uuid|NO\n"
+                      "data|jsonb|NO\n"
+                      "created_at|timestamp with time zone|NO") +
+              (table == "architect_in" ? "\nrelayed_at|timestamp with time zone|YES" : ""));
     CHECK(query(url, "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = "
                      "'public." + table + "'::regclass AND contype = 'p'") == "PRIMARY KEY (id)");
     CHECK(query(url, "SELECT count(*) FROM pg_indexes WHERE schemaname = 'public' AND "
@@ -154,10 +156,22 @@ TEST_CASE("pg migrations: architect_in and architect_out match DESIGN section 5"
     CHECK_THROWS_AS(query(url, insert), pqxx::unique_violation);
     CHECK(query(url, "SELECT count(*) FROM public." + table + " WHERE id IS NOT NULL AND "
                      "created_at > now() - interval '1 minute'") == "1");
-    // data and task_id are required.
-    CHECK_THROWS_AS(query(url, "INSERT INTO public." + table + " (data) VALUES ('{}')"),
+    // data is required; so is task_id, except that architect_in takes it from
+    // the envelope (or makes one up) when a client inserts only data.
+    CHECK_THROWS_AS(query(url, "INSERT INTO public." + table + " (task_id) VALUES "
+                               "('1b1c5a52-6d2e-4c55-9c1e-0f4b1c2d3e4f')"),
                     pqxx::not_null_violation);
+    if (table == "architect_out") {
+      CHECK_THROWS_AS(query(url, "INSERT INTO public.architect_out (data) VALUES ('{}')"),
+                      pqxx::not_null_violation);
+    }
   }
+  query(url, "INSERT INTO public.architect_in (data) VALUES "
+             "('{\"task_id\": \"2b1c5a52-6d2e-4c55-9c1e-0f4b1c2d3e4f\"}'), ('{\"content\": \"x\"}')");
+  CHECK(query(url, "SELECT count(*) FROM architect_in WHERE task_id = "
+                   "'2b1c5a52-6d2e-4c55-9c1e-0f4b1c2d3e4f' AND relayed_at IS NULL") == "1");
+  CHECK(query(url, "SELECT count(*) FROM architect_in WHERE data->>'content' = 'x' "
+                   "AND data->>'task_id' = task_id::text") == "1");
 
   CHECK(rows(url, "SELECT schemaname || '.' || tablename FROM pg_publication_tables "
                   "WHERE pubname = 'architect_bus' ORDER BY 1") ==
@@ -189,7 +203,10 @@ TEST_CASE("pg migrations: tables made by the manual's Appendix A DDL are upgrade
         "created_at|timestamp with time zone|NO\n"
         "data|jsonb|NO\n"
         "id|bigint|NO\n"
+        "relayed_at|timestamp with time zone|YES\n"
         "task_id|uuid|NO");
+  // Rows older than the relay are history: marked relayed, not sent again.
+  CHECK(query(url, "SELECT count(*) FROM architect_in WHERE relayed_at IS NULL") == "0");
   CHECK(query(url, "SELECT task_id FROM architect_in WHERE data->>'content' = 'old'") ==
         "6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b");
   CHECK(query(url, "SELECT count(DISTINCT task_id) FROM architect_in") == "2");
