@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "atlas/json_depth.hpp"
+
 namespace atlas::rag {
 
 std::optional<std::string> normalize_relative_path(std::string_view path) {
@@ -44,11 +46,18 @@ bool read_size(const nlohmann::json& j, const char* name, std::size_t& out) {
   return true;
 }
 
+// docs.added events are flat objects; 32 levels is generous.
+constexpr std::size_t kMaxEventDepth = 32;
+
 }  // namespace
 
 DocsEventResult parse_docs_event(std::string_view value, const ChunkOptions& default_chunking,
                                  std::size_t max_source_bytes, std::size_t max_text_bytes) {
   nlohmann::json j;
+  if (const auto at = json_nesting_exceeds(value, kMaxEventDepth)) {
+    return refuse("event nests deeper than " + std::to_string(kMaxEventDepth) +
+                  " levels (at byte " + std::to_string(*at) + ")");
+  }
   try {
     j = nlohmann::json::parse(value);
   } catch (const nlohmann::json::parse_error& e) {

@@ -4,13 +4,23 @@
 
 #include <nlohmann/json.hpp>
 
+#include "atlas/json_depth.hpp"
+
 namespace atlas::rag {
 namespace {
 
 using nlohmann::json;
 
+// No request of the contract nests deeper than 3 levels; 32 is generous.
+constexpr std::size_t kMaxRequestDepth = 32;
+
 json parse_json(std::string_view body) {
   if (body.empty()) throw BadRequest("empty body: send a JSON document");
+  // Checked on the raw bytes, before the recursive parser sees them.
+  if (const auto at = json_nesting_exceeds(body, kMaxRequestDepth)) {
+    throw BadRequest("body nests deeper than " + std::to_string(kMaxRequestDepth) +
+                     " levels (at byte " + std::to_string(*at) + ")");
+  }
   try {
     return json::parse(body);
   } catch (const json::parse_error& e) {

@@ -62,3 +62,9 @@ TEST_CASE("relative paths: normalised lexically, never above the root") {
   CHECK_FALSE(normalize_relative_path("a/../.."));
   CHECK_FALSE(normalize_relative_path(std::string_view("a\0b", 3)));
 }
+
+TEST_CASE("docs.added: an event nested deeper than 32 levels is refused before parsing") {
+  const std::string deep = R"({"source":"s","text":"x","extra":)" + std::string(50000, '[') +
+                           std::string(50000, ']') + "}";
+  CHECK(parse(deep).error.find("nests deeper than 32 levels") != std::string::npos);
+}

@@ -151,3 +151,11 @@ TEST_CASE("embed_batch request: the same anonymous text twice is one document") 
   const auto r = parse_embed_request(R"(["same", "same", "other"])", "", ChunkOptions{}, kLimits);
   CHECK(r.documents.size() == 2);
 }
+
+TEST_CASE("rag requests: bodies nested deeper than 32 levels are refused before parsing") {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  CHECK(query_error(deep).find("nests deeper than 32 levels") != std::string::npos);
+  CHECK(embed_error(deep).find("nests deeper than 32 levels") != std::string::npos);
+  const std::string in_query = R"({"query": ")" + std::string(500, '[') + R"(", "top_k": 3})";
+  CHECK(query_error(in_query).empty());  // brackets inside a string do not nest
+}
