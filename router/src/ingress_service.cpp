@@ -4,8 +4,6 @@
 #include <variant>
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 
 #include "atlas/envelope.hpp"
 
@@ -13,6 +11,9 @@ namespace atlas::router {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
+
+// How often accepted requests are checked against their deadline.
+constexpr std::chrono::milliseconds kDeadlineSweep{50};
 
 http::ServerResponse to_response(const HttpAnswer& a) {
   http::ServerResponse r;
@@ -57,18 +58,13 @@ std::string_view webhook_source(Route route) {
 }
 
 // One accepted webhook on its way to durability. The mutex guards the state
-// below it; the timer is only touched on the strand.
+// below it.
 struct IngressService::Pending {
-  explicit Pending(boost::asio::thread_pool& pool)
-      : strand(boost::asio::make_strand(pool.get_executor())), timer(strand) {}
-
   std::string_view source;
   Accept accept;
   Uuid task_id;
   std::string value;  // the chat envelope, serialised
   SteadyClock::time_point started;
-  boost::asio::strand<boost::asio::thread_pool::executor_type> strand;
-  boost::asio::steady_timer timer;
 
   std::mutex mutex;
   http::Responder responder;
@@ -91,7 +87,8 @@ IngressService::IngressService(IngressOptions options, kafka::Producer& producer
       work_(work),
       metrics_(metrics),
       logger_(logger),
-      published_cache_(options_.local_cache_ttl, options_.local_cache_entries) {}
+      published_cache_(options_.local_cache_ttl, options_.local_cache_entries),
+      sweeper_(work) {}
 
 IngressService::~IngressService() = default;
 
@@ -161,7 +158,7 @@ void IngressService::handle(Route route, const http::ServerRequest& request,
     return;
   }
 
-  auto p = std::make_shared<Pending>(work_);
+  auto p = std::make_shared<Pending>();
   p->source = source;
   p->task_id = task_id;
   p->value = serialize(chat_envelope(accept, task_id));
@@ -169,17 +166,51 @@ void IngressService::handle(Route route, const http::ServerRequest& request,
   p->started = started;
   p->responder = std::move(respond);
   ++pending_;
-  boost::asio::post(work_, [this, p] { begin(p); });
+  begin(p);  // only queues the claim: never blocks this I/O thread
 }
 
 void IngressService::begin(const std::shared_ptr<Pending>& p) {
+  // publish() runs on the batcher's thread: it only queues the record
+  // (produce() waits only when librdkafka's queue is full, which the
+  // ROUTER_MAX_PENDING_WEBHOOKS cap keeps far away) and answers duplicates.
   dedupe_.claim(p->accept.dedupe_keys, p->task_id,
                 [this, p](std::optional<ClaimResult> claim, const std::string& error) {
-                  // On the batcher's thread: continue on the pool.
-                  boost::asio::post(work_, [this, p, claim = std::move(claim), error] {
-                    publish(p, claim, error);
-                  });
+                  publish(p, claim, error);
                 });
+}
+
+void IngressService::watch(const std::shared_ptr<Pending>& p) {
+  std::lock_guard lock(deadlines_mutex_);
+  deadlines_.emplace_back(p->started + options_.ack_timeout, p);
+  if (!sweeping_) {
+    sweeping_ = true;
+    arm_sweep();
+  }
+}
+
+void IngressService::arm_sweep() {
+  sweeper_.expires_after(kDeadlineSweep);
+  sweeper_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) sweep();
+  });
+}
+
+void IngressService::sweep() {
+  std::vector<std::shared_ptr<Pending>> due;
+  {
+    std::lock_guard lock(deadlines_mutex_);
+    const auto now = SteadyClock::now();
+    // Deadlines are queued in (nearly) increasing order: every request has
+    // the same time-out from its arrival; one queued a few milliseconds out
+    // of order is found by the next sweep.
+    while (!deadlines_.empty() && deadlines_.front().first <= now) {
+      if (auto p = deadlines_.front().second.lock()) due.push_back(std::move(p));
+      deadlines_.pop_front();
+    }
+    sweeping_ = !deadlines_.empty();
+    if (sweeping_) arm_sweep();
+  }
+  for (const auto& p : due) on_deadline(p);
 }
 
 void IngressService::publish(const std::shared_ptr<Pending>& p,
@@ -202,13 +233,7 @@ void IngressService::publish(const std::shared_ptr<Pending>& p,
     return;
   }
 
-  // Arm the deadline before producing, on the strand that also cancels it.
-  boost::asio::post(p->strand, [this, p] {
-    p->timer.expires_at(p->started + options_.ack_timeout);
-    p->timer.async_wait([this, p](const boost::system::error_code& ec) {
-      if (!ec) on_deadline(p);
-    });
-  });
+  watch(p);  // the ROUTER_ACK_TIMEOUT_S deadline
   kafka::Record record;
   record.topic = options_.topic_in;
   record.key = p->task_id.to_string();
@@ -224,9 +249,7 @@ void IngressService::on_delivery(const std::shared_ptr<Pending>& p,
     std::lock_guard lock(p->mutex);
     p->kafka = result.ok ? Step::ok : Step::failed;
   }
-  if (result.ok) {
-    boost::asio::post(p->strand, [p] { p->timer.cancel(); });
-  } else {
+  if (!result.ok) {
     logger_.warn("webhook chat not acknowledged by Kafka; making it durable in PostgreSQL",
                  {{"task_id", p->task_id.to_string()}, {"error", result.error}});
   }

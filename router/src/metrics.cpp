@@ -73,12 +73,13 @@ RouterMetrics::RouterMetrics(prometheus::Registry& r)
                .Name("atlas_consumer_lag_messages")
                .Help("Messages behind the high watermark, per consumer group (-1 while unknown)")
                .Register(r)) {
-  for (auto source : {kSourceSlackEvents, kSourceSlackCommands, kSourceGithub}) {
-    for (auto outcome : {"accepted", "duplicate", "ignored", "challenge", "bad_signature", "stale",
-                         "malformed", "error"}) {
-      webhooks_.Add({{"source", std::string(source)}, {"outcome", outcome}});
+  for (std::size_t s = 0; s < kWebhookSources.size(); ++s) {
+    const std::string source(kWebhookSources[s]);
+    for (std::size_t o = 0; o < kWebhookOutcomes.size(); ++o) {
+      webhook_counters_[s][o] =
+          &webhooks_.Add({{"source", source}, {"outcome", std::string(kWebhookOutcomes[o])}});
     }
-    webhook_seconds_.Add({{"source", std::string(source)}}, webhook_buckets());
+    webhook_histograms_[s] = &webhook_seconds_.Add({{"source", source}}, webhook_buckets());
   }
   for (auto channel : {"slack", "github", "none"}) {
     for (auto outcome : {"delivered", "retry", "dead_letter", "skipped"}) {
@@ -92,10 +93,25 @@ RouterMetrics::RouterMetrics(prometheus::Registry& r)
 }
 
 void RouterMetrics::webhook(std::string_view source, std::string_view outcome) {
+  for (std::size_t s = 0; s < kWebhookSources.size(); ++s) {
+    if (kWebhookSources[s] != source) continue;
+    for (std::size_t o = 0; o < kWebhookOutcomes.size(); ++o) {
+      if (kWebhookOutcomes[o] == outcome) {
+        webhook_counters_[s][o]->Increment();
+        return;
+      }
+    }
+  }
   webhooks_.Add({{"source", std::string(source)}, {"outcome", std::string(outcome)}}).Increment();
 }
 
 void RouterMetrics::webhook_seconds(std::string_view source, double seconds) {
+  for (std::size_t s = 0; s < kWebhookSources.size(); ++s) {
+    if (kWebhookSources[s] == source) {
+      webhook_histograms_[s]->Observe(seconds);
+      return;
+    }
+  }
   webhook_seconds_.Add({{"source", std::string(source)}}, webhook_buckets()).Observe(seconds);
 }
 

@@ -9,6 +9,7 @@
 #include <openssl/pem.h>
 
 #include "atlas/envelope.hpp"
+#include "atlas/failure_headers.hpp"
 #include "atlas/kafka/producer.hpp"
 #include "fake_upstream.hpp"
 #include "router_harness.hpp"
@@ -25,12 +26,14 @@ struct Env {
   DevbusFixture bus;
   FakeUpstream fake;
   RouterProcess router{environment()};
+  TopicReader in{bus.settings(), "architect_in", logger};
   TopicReader out{bus.settings(), "architect_out", logger};
   TopicReader dlq{bus.settings(), "architect_dlq", logger};
   kafka::Producer producer{bus.settings(), "e2e-worker", logger};
   http::Client client;
 
   Env() {
+    REQUIRE(in.wait_assigned());
     REQUIRE(out.wait_assigned());
     REQUIRE(dlq.wait_assigned());
   }
@@ -285,6 +288,48 @@ TEST_CASE("router delivery: always failing -> dead letter and escalation after 3
   CHECK(wait_until([&] { return metric_value(e.metrics(), "dead_letter_count") == 0; }, 15s));
   CHECK(e.router.log().find("ghp_e2etoken0123456789") == std::string::npos);
   CHECK(e.router.log().find("xoxb-e2e-bot-token") == std::string::npos);
+}
+
+TEST_CASE("router retries: a request the worker hands to architect_retry is re-injected into architect_in when due, byte for byte") {
+  Env& e = env();
+  const Envelope request = make_chat("retry me later", {{"kind", "cli"}}, Uuid::random_v4());
+  const auto now = std::chrono::system_clock::now();
+  FailureHeaders h;
+  h.original_topic = "architect_in";
+  h.original_partition = 2;
+  h.original_offset = 17;
+  h.attempts = 1;
+  h.error_class = "llm_unavailable";
+  h.error = "HTTP 503 from OpenAI";
+  h.component = "atlas-worker";
+  h.failed_at = now;
+  h.due_at = now + 1500ms;
+  h.target_topic = "architect_in";
+  kafka::Record record;
+  record.topic = "architect_retry";
+  record.key = request.task_id;
+  record.value = serialize(request);
+  record.headers = {{"traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}};
+  record.headers = with_failure_headers(record.headers, h);
+  REQUIRE(e.producer.produce_sync(std::move(record), 10s).ok);
+
+  REQUIRE(wait_until([&] { return !e.in.with_task(request.task_id).empty(); }, 15s));
+  const auto messages = e.in.with_task(request.task_id);
+  REQUIRE(messages.size() == 1);
+  const kafka::Message& m = messages[0];
+  CHECK(m.value == serialize(request));
+  CHECK(m.key == request.task_id);
+  REQUIRE(m.header("atlas-attempts") != nullptr);
+  CHECK(*m.header("atlas-attempts") == "1");
+  CHECK(*m.header("atlas-original-offset") == "17");
+  CHECK(m.header("atlas-due-at") == nullptr);
+  CHECK(m.header("atlas-target-topic") == nullptr);
+  CHECK(*m.header("traceparent") == "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+  REQUIRE(m.timestamp_ms.has_value());
+  const auto due_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          (now + 1500ms).time_since_epoch()).count();
+  CHECK(*m.timestamp_ms >= due_ms - 5);  // not before it was due
+  CHECK(metric_value(e.metrics(), R"(atlas_retries_reinjected_total{target_topic="architect_in"})") >= 1);
 }
 
 TEST_CASE("router delivery: SIGTERM exits 0") {

@@ -26,11 +26,14 @@
 // (ROUTER_MAX_PENDING_WEBHOOKS): past it requests get 503 with Retry-After.
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include "atlas/http/server.hpp"
@@ -83,6 +86,11 @@ class IngressService {
                const std::string& error);
   void on_delivery(const std::shared_ptr<Pending>& p, const kafka::DeliveryResult& result);
   void on_deadline(const std::shared_ptr<Pending>& p);
+  // Deadlines: one timer sweeps every request waiting for Kafka (no timer
+  // per request).
+  void watch(const std::shared_ptr<Pending>& p);
+  void arm_sweep();  // with deadlines_mutex_ held
+  void sweep();
   void run_fallback(const std::shared_ptr<Pending>& p);
   // Decides what happens next from the Pending's state; called after every change.
   void advance(const std::shared_ptr<Pending>& p);
@@ -99,6 +107,11 @@ class IngressService {
   std::atomic<std::size_t> pending_{0};
   std::mutex cache_mutex_;
   TtlSet published_cache_;  // guarded by cache_mutex_
+  std::mutex deadlines_mutex_;
+  std::deque<std::pair<std::chrono::steady_clock::time_point, std::weak_ptr<Pending>>>
+      deadlines_;              // guarded by deadlines_mutex_
+  bool sweeping_ = false;      // guarded by deadlines_mutex_: the sweeper timer is armed
+  boost::asio::steady_timer sweeper_;  // touched with deadlines_mutex_ held
 };
 
 }  // namespace atlas::router

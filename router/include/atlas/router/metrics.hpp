@@ -20,6 +20,7 @@
 //
 // Every known label combination is created at start, so series exist (at 0)
 // before the first event and rate() works from the first scrape.
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -36,6 +37,11 @@ namespace atlas::router {
 inline constexpr std::string_view kSourceSlackEvents = "slack_events";
 inline constexpr std::string_view kSourceSlackCommands = "slack_commands";
 inline constexpr std::string_view kSourceGithub = "github";
+inline constexpr std::array<std::string_view, 3> kWebhookSources = {
+    kSourceSlackEvents, kSourceSlackCommands, kSourceGithub};
+// atlas_webhooks_total{outcome}
+inline constexpr std::array<std::string_view, 8> kWebhookOutcomes = {
+    "accepted", "duplicate", "ignored", "challenge", "bad_signature", "stale", "malformed", "error"};
 
 class RouterMetrics {
  public:
@@ -64,6 +70,10 @@ class RouterMetrics {
   prometheus::Family<prometheus::Counter>& reinjected_;
   prometheus::Family<prometheus::Counter>& dead_letters_;
   prometheus::Family<prometheus::Gauge>& lag_;
+  // The webhook series resolved once (the request path does no label lookups).
+  std::array<std::array<prometheus::Counter*, kWebhookOutcomes.size()>, kWebhookSources.size()>
+      webhook_counters_{};
+  std::array<prometheus::Histogram*, kWebhookSources.size()> webhook_histograms_{};
 };
 
 }  // namespace atlas::router
