@@ -8,9 +8,10 @@
 //     committed offset per partition: the purge point. `purge` commits the
 //     current end of every partition; entries before the purge point are gone
 //     from `list` and from dead_letter_count, and the topic's retention
-//     removes the bytes later. (librdkafka's mock cluster, atlas-devbus, does
-//     not implement DeleteRecords, and DeleteRecords would also destroy what
-//     an operator may still want to inspect with other tools.)
+//     removes the bytes later. (librdkafka 2.0.2's mock cluster, atlas-devbus,
+//     answers DeleteRecords with "Required feature not supported by broker",
+//     and DeleteRecords would also destroy what an operator may still want to
+//     inspect with other tools.)
 //   - `replay` re-injects an entry into its atlas-original-topic (failure
 //     headers removed, so it starts with fresh attempts), then records its
 //     coordinates in PostgreSQL router_dlq_replays (migration 005); `list`

@@ -6,7 +6,9 @@
 // On the HTTP I/O thread (cheap, never blocking): verify the signature over
 // the raw bytes, translate, answer rejections, ignores and challenges at
 // once; a request whose dedupe keys this replica saw published recently is a
-// duplicate at once too. An accepted request then goes to the work pool:
+// duplicate at once too. An accepted request then goes on without blocking
+// any thread (the database work runs on the DedupeBatcher's thread and the
+// work pool):
 //
 //   1. claim its dedupe keys in PostgreSQL (fleet-wide, batched with other
 //      requests: DedupeBatcher): a duplicate is answered 200 and not
