@@ -168,6 +168,15 @@ void RouterApp::start() {
   started_ = true;
   housekeeping_->run_once();  // readiness known before the first probe
   housekeeping_->start();
+  // Learn the partition leaders before the first webhook or relayed row, so
+  // neither waits for them (G3's 1 s includes the first row after a start).
+  const KafkaSettings& kafka = common_.kafka;
+  const std::vector<std::string> cold = producer_->warm_up(
+      {kafka.topic_in, kafka.topic_out, kafka.topic_retry, kafka.topic_dlq}, std::chrono::seconds(5));
+  if (!cold.empty()) {
+    logger_.warn("no Kafka metadata yet for some topics; their first messages may wait for it",
+                 {{"topics", cold}});
+  }
   delivery_thread_ = std::thread([this] {
     try {
       delivery_->run();

@@ -1002,6 +1002,15 @@ void WorkerService::run() {
   s.mark_db_ok();
   s.apply_sync(first);
 
+  // Learn the partition leaders of the topics replies go to before the first one.
+  const std::vector<std::string> cold = s.producer.warm_up(
+      {s.common.kafka.topic_out, s.common.kafka.topic_dlq, s.common.kafka.topic_retry},
+      std::chrono::seconds(5));
+  if (!cold.empty()) {
+    s.logger.warn("no Kafka metadata yet for some topics; their first messages may wait for it",
+                  {{"topics", cold}});
+  }
+
   s.io_thread = std::thread([&s] {
     for (;;) {
       try {

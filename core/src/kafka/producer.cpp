@@ -227,4 +227,26 @@ std::size_t Producer::pending() const {
   return impl_->pending;
 }
 
+std::vector<std::string> Producer::warm_up(const std::vector<std::string>& topics,
+                                           std::chrono::milliseconds timeout) {
+  std::vector<std::string> failed;
+  for (const std::string& topic : topics) {
+    rd_kafka_topic_t* handle = rd_kafka_topic_new(impl_->rk.get(), topic.c_str(), nullptr);
+    if (handle == nullptr) {
+      failed.push_back(topic);
+      continue;
+    }
+    const rd_kafka_metadata_t* metadata = nullptr;
+    const rd_kafka_resp_err_t err = rd_kafka_metadata(impl_->rk.get(), 0, handle, &metadata,
+                                                      static_cast<int>(timeout.count()));
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR || metadata == nullptr || metadata->topic_cnt != 1 ||
+        metadata->topics[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      failed.push_back(topic);
+    }
+    if (metadata != nullptr) rd_kafka_metadata_destroy(metadata);
+    rd_kafka_topic_destroy(handle);
+  }
+  return failed;
+}
+
 }  // namespace atlas::kafka

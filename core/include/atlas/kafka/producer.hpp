@@ -76,6 +76,14 @@ class Producer {
   // false when `timeout` passed first.
   bool flush(std::chrono::milliseconds timeout);
 
+  // Fetches the partition leaders of `topics` now, so the first message to
+  // each is not held back while librdkafka learns them (hundreds of ms on a
+  // fresh client). Returns the topics whose metadata could not be fetched
+  // within `timeout` (each waits at most that long); blocks, so call it at
+  // start-up, not from an event loop.
+  std::vector<std::string> warm_up(const std::vector<std::string>& topics,
+                                   std::chrono::milliseconds timeout);
+
   // Messages produced whose callback has not run yet.
   [[nodiscard]] std::size_t pending() const;
 
