@@ -1,13 +1,20 @@
 #include "atlas/http/client.hpp"
 
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <exception>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <unordered_map>
@@ -116,12 +123,58 @@ std::string describe(const ClientRequest& request) {
   return request.method + " " + url_for_message(request.url);
 }
 
+// Owns a file descriptor (the epoll instance, the wake-up eventfd).
+class UniqueFd {
+ public:
+  explicit UniqueFd(int fd = -1) : fd_(fd) {}
+  ~UniqueFd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  [[nodiscard]] int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+UniqueFd make_fd(int fd, const char* what) {
+  if (fd < 0) throw std::runtime_error(std::string(what) + " failed: " + std::strerror(errno));
+  return UniqueFd(fd);
+}
+
+// What libcurl should look at on a socket epoll reported. Error and hang-up
+// count as readable and writable, as curl_multi_perform's own poll treats
+// them, so libcurl reads the EOF or the error and ends the transfer with the
+// same result as before.
+int curl_mask(std::uint32_t events) {
+  int mask = 0;
+  if ((events & (EPOLLIN | EPOLLERR | EPOLLHUP)) != 0) mask |= CURL_CSELECT_IN;
+  if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) != 0) mask |= CURL_CSELECT_OUT;
+  return mask;
+}
+
 }  // namespace
 
+// The event loop uses libcurl's socket interface: libcurl tells us which
+// sockets it wants watched (on_socket) and when it next needs a timeout call
+// (on_timer); we watch them with epoll and call curl_multi_socket_action for
+// the sockets that are ready. The cost of a wake-up is then proportional to
+// the sockets that have something to do, not to every transfer in flight, as
+// it is with curl_multi_perform/curl_multi_poll (which walk them all).
 class Client::Impl {
  public:
-  explicit Impl(ClientOptions options) : options_(std::move(options)) {
+  explicit Impl(ClientOptions options)
+      : options_(std::move(options)),
+        epoll_(make_fd(::epoll_create1(EPOLL_CLOEXEC), "epoll_create1")),
+        wakeup_(make_fd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC), "eventfd")) {
     detail::ensure_curl_global_init();
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.fd = wakeup_.get();
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, wakeup_.get(), &event) != 0) {
+      throw std::runtime_error(std::string("epoll_ctl(eventfd) failed: ") + std::strerror(errno));
+    }
     multi_.reset(curl_multi_init());
     if (!multi_) throw std::runtime_error("curl_multi_init failed (out of memory?)");
     check(curl_multi_setopt(multi_.get(), CURLMOPT_MAX_HOST_CONNECTIONS,
@@ -134,6 +187,12 @@ class Client::Impl {
     check(curl_multi_setopt(multi_.get(), CURLMOPT_PIPELINING,
                             options_.http2 ? CURLPIPE_MULTIPLEX : CURLPIPE_NOTHING),
           "CURLMOPT_PIPELINING");
+    check(curl_multi_setopt(multi_.get(), CURLMOPT_SOCKETFUNCTION, &Impl::on_socket),
+          "CURLMOPT_SOCKETFUNCTION");
+    check(curl_multi_setopt(multi_.get(), CURLMOPT_SOCKETDATA, this), "CURLMOPT_SOCKETDATA");
+    check(curl_multi_setopt(multi_.get(), CURLMOPT_TIMERFUNCTION, &Impl::on_timer),
+          "CURLMOPT_TIMERFUNCTION");
+    check(curl_multi_setopt(multi_.get(), CURLMOPT_TIMERDATA, this), "CURLMOPT_TIMERDATA");
     thread_ = std::thread([this] { run(); });
   }
 
@@ -142,8 +201,11 @@ class Client::Impl {
       std::lock_guard lock(mutex_);
       stopping_ = true;
     }
-    curl_multi_wakeup(multi_.get());
+    wake();
     thread_.join();
+    // curl_multi_cleanup closes cached connections and may call on_socket
+    // for them: do it now, while the epoll descriptor is still open.
+    multi_.reset();
   }
 
   Impl(const Impl&) = delete;
@@ -157,9 +219,11 @@ class Client::Impl {
     transfer->deadline = transfer->queued_at + std::max(transfer->request.timeout,
                                                         std::chrono::milliseconds(1));
     in_flight_.fetch_add(1);
+    bool was_empty = false;
     {
       std::lock_guard lock(mutex_);
       if (!stopping_) {
+        was_empty = queue_.empty();
         queue_.push_back(std::move(transfer));
         transfer = nullptr;
       }
@@ -168,7 +232,9 @@ class Client::Impl {
       fail(std::move(transfer), ErrorKind::other, std::string(kShuttingDown));
       return;
     }
-    curl_multi_wakeup(multi_.get());
+    // The client thread takes the whole queue at once, so only the request
+    // that finds it empty has to wake it; the others ride along.
+    if (was_empty) wake();
   }
 
   [[nodiscard]] std::size_t in_flight() const { return in_flight_.load(); }
@@ -181,7 +247,55 @@ class Client::Impl {
     }
   }
 
+  // Makes epoll_wait on the client thread return (eventfd counter > 0).
+  void wake() const {
+    const std::uint64_t one = 1;
+    // Only fails (EAGAIN) when the counter is near overflow: it is readable then anyway.
+    [[maybe_unused]] const auto written = ::write(wakeup_.get(), &one, sizeof one);
+  }
+
+  // CURLMOPT_SOCKETFUNCTION: libcurl wants `socket` watched for `what`, or no
+  // longer (CURL_POLL_REMOVE, called before it closes the socket). Runs on the
+  // client thread, inside a libcurl call.
+  static int on_socket(CURL* /*easy*/, curl_socket_t socket, int what, void* self_ptr,
+                       void* /*socket_ptr*/) {
+    auto* self = static_cast<Impl*>(self_ptr);
+    const int epoll_fd = self->epoll_.get();
+    if (what == CURL_POLL_REMOVE) {
+      // Fails harmlessly if the socket was already closed (epoll forgets it then).
+      ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, socket, nullptr);
+      return 0;
+    }
+    epoll_event event{};
+    event.data.fd = socket;
+    if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) event.events |= EPOLLIN;
+    if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) event.events |= EPOLLOUT;
+    // libcurl does not say whether the socket is new to us: try the likely
+    // operation and fall back to the other.
+    if (::epoll_ctl(epoll_fd, EPOLL_CTL_MOD, socket, &event) == 0) return 0;
+    if (errno == ENOENT) ::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, socket, &event);
+    // If epoll refused too (out of memory or watches), the socket is never
+    // reported and its transfer ends at its deadline. Returning -1 instead
+    // would make libcurl abort the whole multi handle, every transfer with it.
+    return 0;
+  }
+
+  // CURLMOPT_TIMERFUNCTION: libcurl wants curl_multi_socket_action(
+  // CURL_SOCKET_TIMEOUT) called in `timeout_ms` (0: as soon as possible), or
+  // never (-1). It must not be called from inside this callback.
+  static int on_timer(CURLM* /*multi*/, long timeout_ms, void* self_ptr) {
+    auto* self = static_cast<Impl*>(self_ptr);
+    if (timeout_ms < 0) {
+      self->curl_timer_.reset();
+    } else {
+      self->curl_timer_ = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    }
+    return 0;
+  }
+
   void run() {
+    constexpr int kMaxEvents = 256;
+    std::array<epoll_event, kMaxEvents> events{};
     for (;;) {
       std::deque<std::unique_ptr<Transfer>> incoming;
       bool stopping = false;
@@ -196,19 +310,39 @@ class Client::Impl {
         }
         break;
       }
+      // curl_multi_add_handle sets libcurl's timer to "now": the transfers
+      // start at the timeout call below, after this wait returns at once.
       for (auto& transfer : incoming) start(std::move(transfer));
 
-      int running = 0;
-      const CURLMcode performed = curl_multi_perform(multi_.get(), &running);
-      if (performed != CURLM_OK) fail_all(std::string("curl_multi_perform: ") +
-                                          curl_multi_strerror(performed));
+      // Sleeps until a socket is ready, libcurl's timer or one of our
+      // deadlines is due, or send()/the destructor writes the eventfd.
+      const int ready = ::epoll_wait(epoll_.get(), events.data(), kMaxEvents, wait_timeout_ms());
+      for (int i = 0; i < ready; ++i) {
+        const int fd = events[static_cast<std::size_t>(i)].data.fd;
+        if (fd == wakeup_.get()) {
+          std::uint64_t count = 0;
+          [[maybe_unused]] const auto read = ::read(fd, &count, sizeof count);  // reset it
+          continue;
+        }
+        act(fd, curl_mask(events[static_cast<std::size_t>(i)].events));
+      }
+      if (curl_timer_ && *curl_timer_ <= Clock::now()) {
+        curl_timer_.reset();  // before the call: libcurl may set a new one in it
+        act(CURL_SOCKET_TIMEOUT, 0);
+      }
       collect_finished();
       expire_overdue();
-      // Sleeps until a socket is ready, a libcurl timer or one of our deadlines
-      // is due, or send()/the destructor calls curl_multi_wakeup.
-      curl_multi_poll(multi_.get(), nullptr, 0, poll_timeout_ms(), nullptr);
     }
     fail_all(std::string(kShuttingDown));
+  }
+
+  // Lets libcurl handle a ready socket (or its due timeouts).
+  void act(curl_socket_t socket, int mask) {
+    int running = 0;
+    const CURLMcode code = curl_multi_socket_action(multi_.get(), socket, mask, &running);
+    if (code != CURLM_OK) {
+      fail_all(std::string("curl_multi_socket_action: ") + curl_multi_strerror(code));
+    }
   }
 
   void start(std::unique_ptr<Transfer> transfer) {
@@ -274,13 +408,15 @@ class Client::Impl {
     }
   }
 
-  [[nodiscard]] int poll_timeout_ms() const {
-    constexpr long kMaxWaitMs = 1000;
-    if (deadlines_.empty()) return static_cast<int>(kMaxWaitMs);
-    const auto until = std::chrono::duration_cast<std::chrono::milliseconds>(
-                           deadlines_.begin()->first - Clock::now())
-                           .count() + 1;
-    return static_cast<int>(std::clamp<long>(static_cast<long>(until), 0, kMaxWaitMs));
+  // Milliseconds until libcurl's timer or the earliest request deadline is
+  // due, rounded up so that we do not wake just before it; at most a second.
+  [[nodiscard]] int wait_timeout_ms() const {
+    constexpr std::chrono::milliseconds kMaxWait{1000};
+    auto due = Clock::now() + kMaxWait;
+    if (curl_timer_) due = std::min(due, *curl_timer_);
+    if (!deadlines_.empty()) due = std::min(due, deadlines_.begin()->first);
+    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(due - Clock::now());
+    return static_cast<int>(std::clamp(wait, std::chrono::milliseconds(0), kMaxWait).count());
   }
 
   bool configure(Transfer& transfer) {
@@ -414,10 +550,15 @@ class Client::Impl {
   }
 
   ClientOptions options_;
+  // Declared before multi_ so that they outlive it (see ~Impl).
+  UniqueFd epoll_;   // the sockets libcurl asked for, and wakeup_
+  UniqueFd wakeup_;  // eventfd written by send() and ~Impl
   MultiHandle multi_;
   // Client thread only: transfers added to the multi handle, by handle and by deadline.
   std::unordered_map<CURL*, std::unique_ptr<Transfer>> active_;
   std::multimap<Clock::time_point, CURL*> deadlines_;
+  // Client thread only: when libcurl wants CURL_SOCKET_TIMEOUT (on_timer).
+  std::optional<Clock::time_point> curl_timer_;
 
   mutable std::mutex mutex_;
   std::deque<std::unique_ptr<Transfer>> queue_;  // guarded by mutex_

@@ -1,8 +1,9 @@
 #pragma once
 // Asynchronous HTTP client on libcurl's multi interface.
 //
-// One internal thread drives every transfer (curl_multi_poll/perform), so
-// thousands of requests can be in flight at once; connections to the same
+// One internal thread drives every transfer (epoll and
+// curl_multi_socket_action), so thousands of requests can be in flight at
+// once and a wake-up costs only the sockets that are ready; connections to the same
 // host are reused through the multi handle's connection cache. The client
 // never retries: a failed request completes once with an ErrorKind, and the
 // caller's retry policy (atlas::RetryPolicy) decides what happens next.
