@@ -79,11 +79,13 @@ IndexOutcome Store::index_document(const Document& doc, const ChunkOptions& chun
 std::vector<Candidate> Store::search(const std::string& query, const Selection& selection) {
   const int top_k = std::max(selection.top_k, 1);
   // Two statements in autocommit mode, two round trips: no BEGIN/COMMIT.
-  // The first sets this session's statement_timeout (see query_terms_sql);
-  // every other statement of the Store sets its own or is quick.
+  // The first sets this session's statement_timeout, plan_cache_mode and
+  // synchronize_seqscans (see query_terms_sql); every other statement of the
+  // Store sets its own time-out or is quick.
   pg::Pool::Lease lease = pool_.lease();
   try {
-    pqxx::nontransaction tx(lease.connection());
+    pqxx::connection& conn = lease.connection();
+    pqxx::nontransaction tx(conn);
     std::vector<std::string> terms;
     for (const auto& row : tx.exec_params(query_terms_sql(), query,
                                           std::to_string(options_.query_timeout.count()))) {
@@ -97,9 +99,14 @@ std::vector<Candidate> Store::search(const std::string& query, const Selection& 
     const auto m = static_cast<int>(terms.size());
     const int per_term = std::max(top_k, options_.candidate_budget / (m + 1));
     const int shortlist = std::max(options_.min_shortlist, top_k * options_.shortlist_factor);
-    const pqxx::result r = tx.exec_params(
-        search_sql(terms.size(), selection.collapse_by_file),
-        pqxx::prepare::make_dynamic_params(operands), tsquery_of(terms, " | "),
+    // A prepared statement per shape, so the server parses each shape once
+    // per connection (libpqxx sends the PREPARE on first use; preparing the
+    // same definition again is a no-op). It is still planned for every
+    // execution: plan_cache_mode = force_custom_plan, set above.
+    const std::string name = search_statement_name(terms.size(), selection.collapse_by_file);
+    conn.prepare(name, search_sql(terms.size(), selection.collapse_by_file));
+    const pqxx::result r = tx.exec_prepared(
+        name, pqxx::prepare::make_dynamic_params(operands), tsquery_of(terms, " | "),
         tsquery_of(terms, " & "), per_term, shortlist, top_k, kCoverageFloor, kDensityWeight);
     out.reserve(r.size());
     for (const auto& row : r) {

@@ -515,3 +515,53 @@ TEST_CASE("rag: a search past RAG_QUERY_TIMEOUT_S is cancelled and answered 503"
   const std::string metrics = rag.gateway().endpoints().render_metrics();
   CHECK(metrics.find("atlas_rag_queries_total{outcome=\"timeout\"} 1") != std::string::npos);
 }
+
+TEST_CASE("rag: tsvectors stay in the row; searches of 1 to 32 terms and more reuse their "
+          "prepared statements and answer the same again") {
+  auto& pg = shared_server();
+  const std::string db = fresh_database(pg);
+  atlas::rag::RagConfig config = test_config(db);
+  config.query_threads = 1;  // one connection runs every search: statements are reused
+  Rag rag(config);
+  // 40 made-up words (no stop words, nothing for the stemmer to merge).
+  std::vector<std::string> words;
+  for (char a : std::string("bdfgk")) {
+    for (char b : std::string("lmnprstz")) words.push_back(std::string("qu") + a + "o" + b + "ax");
+  }
+  REQUIRE(words.size() == 40);
+  std::string all;
+  for (const std::string& w : words) all += w + " ";
+  rag.index(json::array({{{"source", "all.md"}, {"text", all}},
+                         {{"source", "three.md"},
+                          {"text", words[0] + " " + words[1] + " " + words[2]}},
+                         {{"source", "other.md"}, {"text", "the okapi sleeps in the shade"}}}));
+
+  // Migration 006: the tsvector column keeps MAIN storage (in the row).
+  {
+    pqxx::connection conn(pg.url_for(db.substr(db.rfind('/') + 1)));
+    pqxx::work tx(conn);
+    CHECK(tx.exec1("SELECT attstorage FROM pg_attribute WHERE attrelid = 'rag_chunks'::regclass "
+                   "AND attname = 'tsv'")[0]
+              .as<std::string>() == "m");
+  }
+
+  for (const std::size_t n : std::vector<std::size_t>{1, 2, 3, 5, 8, 13, 21, 32, 40}) {
+    std::string q;
+    for (std::size_t i = 0; i < n; ++i) q += words[i] + " ";
+    for (const bool collapse : {false, true}) {
+      INFO("terms " << n << " collapse " << collapse);
+      const json request = {{"query", q}, {"top_k", 5}, {"collapse_by_file", collapse}};
+      const Reply first = rag.query(request);
+      REQUIRE(first.status == 200);
+      REQUIRE(first.body.is_array());
+      REQUIRE_FALSE(first.body.empty());
+      // all.md has every term (similarity at least 0.85), three.md the first three.
+      CHECK(first.body[0]["source"] == "all.md");
+      CHECK(first.body[0]["similarity"].get<double>() >= 0.85);
+      CHECK(sources_of(first.body) == std::vector<std::string>{"all.md", "three.md"});
+      const Reply again = rag.query(request);
+      CHECK(again.status == 200);
+      CHECK(again.raw.body == first.raw.body);
+    }
+  }
+}

@@ -31,15 +31,32 @@ TEST_CASE("search sql: one operand per term and parameters numbered without gaps
       CHECK(*used.begin() == 1);
       CHECK(*used.rbegin() == static_cast<int>(terms + 7));
       CHECK((sql.find("DISTINCT ON (source)") != std::string::npos) == collapse);
-      // Every term gets its own bounded candidate scan.
+      // Every term gets its own bounded candidate scan, besides the scan
+      // for chunks with every term.
       std::size_t scans = 0;
-      for (std::size_t pos = 0; (pos = sql.find("UNION (SELECT id", pos)) != std::string::npos; ++pos) {
+      for (std::size_t pos = 0; (pos = sql.find("UNION (SELECT ctid", pos)) != std::string::npos;
+           ++pos) {
         ++scans;
       }
       CHECK(scans == terms);
+      // Each term is tested once per candidate: the SQL grows linearly.
+      std::size_t tests = 0;
+      for (std::size_t pos = 0; (pos = sql.find("(c.tsv @@ $", pos)) != std::string::npos; ++pos) {
+        ++tests;
+      }
+      CHECK(tests == terms);
+      // Only the top_k rows returned read their text.
+      CHECK(sql.find("c.text") == sql.rfind("c.text"));
+      CHECK(sql.find("c.text") > sql.find("LIMIT $" + std::to_string(terms + 5)));
     }
   }
+  CHECK(search_statement_name(3, false) == "atlas_rag_search_3");
+  CHECK(search_statement_name(3, true) == "atlas_rag_search_3_collapse");
+  CHECK(search_statement_name(kMaxQueryTerms, true) !=
+        search_statement_name(kMaxQueryTerms, false));
   CHECK_THROWS_AS((void)search_sql(0, false), std::invalid_argument);
   CHECK_THROWS_AS((void)search_sql(kMaxQueryTerms + 1, false), std::invalid_argument);
   CHECK(query_terms_sql().find("LIMIT 32") != std::string::npos);
+  // The search is a prepared statement that must never run a generic plan.
+  CHECK(query_terms_sql().find("'plan_cache_mode', 'force_custom_plan'") != std::string::npos);
 }
