@@ -188,7 +188,8 @@ void write_section(const std::string& path, const std::string& section) {
   } else {
     std::size_t end = text.find("\n## ", start + header.size());
     end = end == std::string::npos ? text.size() : end + 1;
-    text.replace(start, end - start, section);
+    // Keep the blank line before the section that follows.
+    text.replace(start, end - start, end < text.size() ? section + "\n" : section);
   }
   std::ofstream out(path, std::ios::trunc);
   out << text;
