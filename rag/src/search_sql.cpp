@@ -108,7 +108,7 @@ std::string search_sql(std::size_t terms, bool collapse_by_file) {
 }
 
 std::string search_statement_name(std::size_t terms, bool collapse_by_file) {
-  return "atlas_rag_search_" + std::to_string(terms) + (collapse_by_file ? "_collapse" : "");
+  return "rag_search_" + std::to_string(terms) + (collapse_by_file ? "_collapse" : "");
 }
 
 }  // namespace atlas::rag

@@ -50,8 +50,8 @@ TEST_CASE("search sql: one operand per term and parameters numbered without gaps
       CHECK(sql.find("c.text") > sql.find("LIMIT $" + std::to_string(terms + 5)));
     }
   }
-  CHECK(search_statement_name(3, false) == "atlas_rag_search_3");
-  CHECK(search_statement_name(3, true) == "atlas_rag_search_3_collapse");
+  CHECK(search_statement_name(3, false) == "rag_search_3");
+  CHECK(search_statement_name(3, true) == "rag_search_3_collapse");
   CHECK(search_statement_name(kMaxQueryTerms, true) !=
         search_statement_name(kMaxQueryTerms, false));
   CHECK_THROWS_AS((void)search_sql(0, false), std::invalid_argument);

@@ -53,7 +53,7 @@ inline constexpr std::size_t kMaxQueryTerms = 32;
 [[nodiscard]] std::string search_sql(std::size_t terms, bool collapse_by_file);
 
 // The name search_sql(terms, collapse_by_file) is prepared under on a
-// connection: "atlas_rag_search_<terms>" or "atlas_rag_search_<terms>_collapse".
+// connection: "rag_search_<terms>" or "rag_search_<terms>_collapse".
 [[nodiscard]] std::string search_statement_name(std::size_t terms, bool collapse_by_file);
 
 }  // namespace atlas::rag
