@@ -152,7 +152,6 @@ struct ChatTask {
   std::optional<PromptPlan> plan;
   std::int64_t reserved = 0;
   std::unique_ptr<ChainRun> chain;
-  std::optional<asio::steady_timer> timer;
 };
 
 using TaskPtr = std::shared_ptr<ChatTask>;
@@ -284,9 +283,10 @@ struct WorkerService::Impl {
     });
   }
 
-  void after(TaskPtr task, milliseconds delay, std::function<void()> next) {
-    task->timer.emplace(io, delay);
-    task->timer->async_wait([next = std::move(next)](const boost::system::error_code& ec) {
+  // Runs `next` on the event loop after `delay` (the timer keeps itself alive).
+  void later(milliseconds delay, std::function<void()> next) {
+    auto timer = std::make_shared<asio::steady_timer>(io, delay);
+    timer->async_wait([timer, next = std::move(next)](const boost::system::error_code& ec) {
       if (!ec) next();
     });
   }
@@ -310,10 +310,7 @@ struct WorkerService::Impl {
           kept->headers.emplace_back("atlas-original-bytes", std::to_string(kept->value.size()));
           kept->value.resize(kDeadLetterKeepBytes);
         }
-        auto timer = std::make_shared<asio::steady_timer>(io, kTransientRetry);
-        timer->async_wait([this, kept, then, timer](const boost::system::error_code& ec) {
-          if (!ec) publish(*kept, then);
-        });
+        later(kTransientRetry, [this, kept, then] { publish(*kept, then); });
       });
     });
   }
@@ -362,7 +359,7 @@ struct WorkerService::Impl {
         return dead_letter(std::move(message), std::move(done),
                            "escalate is published by Atlas for operators, not a command workers take");
       }
-      return handle_control(std::move(envelope), std::move(message), std::move(done),
+      return handle_control(std::move(envelope), std::move(message.value), std::move(done),
                             command.value());
     }
     start_chat(std::move(envelope), std::move(message), std::move(done));
@@ -390,31 +387,33 @@ struct WorkerService::Impl {
 
   // The receiving replica appends the command to the shared control log;
   // every replica (this one included) applies it from there in its sync loop.
-  void handle_control(Envelope request, kafka::Message message, kafka::Completion done,
+  void handle_control(Envelope request, std::string value, kafka::Completion done,
                       const ControlCommand& command) {
     const std::string name(command_name(command));
     std::optional<std::int64_t> budget;
     if (const auto* set = std::get_if<SetBudget>(&command)) budget = set->tokens_per_run;
     metrics.control(name);
     logger.info("control command received", {{"task_id", request.task_id}, {"command", name}});
-    auto completion = std::make_shared<kafka::Completion>(std::move(done));
-    auto shared_request = std::make_shared<Envelope>(std::move(request));
-    const std::string value = message.value;
-    db([this, shared_request, name, value, budget] {
-         return ledger.record_control(shared_request->task_id, name, value, budget);
+    record_control(std::make_shared<Envelope>(std::move(request)), name, budget, std::move(value),
+                   std::make_shared<kafka::Completion>(std::move(done)));
+  }
+
+  // Appends the control request to the log (retried every second while the
+  // database is unavailable), then answers it.
+  void record_control(std::shared_ptr<Envelope> request, std::string name,
+                      std::optional<std::int64_t> budget, std::string value,
+                      std::shared_ptr<kafka::Completion> completion) {
+    db([this, request, name, value, budget] {
+         return ledger.record_control(request->task_id, name, value, budget);
        },
-       [this, shared_request, name, budget, completion, message](DbOutcome<bool>& outcome) mutable {
+       [this, request, name, budget, value, completion](DbOutcome<bool>& outcome) {
          if (!outcome.value) {
            logger.warn("cannot record control command; retrying",
-                       {{"task_id", shared_request->task_id}, {"error", outcome.error}});
-           auto timer = std::make_shared<asio::steady_timer>(io, kTransientRetry);
-           timer->async_wait([this, timer, shared_request, message, completion,
-                              name](const boost::system::error_code& ec) {
-             if (ec || stopping.load()) return;
-             Checked<ControlCommand> again = parse_control(*shared_request);
-             handle_control(*shared_request, message, std::move(*completion), again.value());
+                       {{"task_id", request->task_id}, {"error", outcome.error}});
+           if (stopping.load()) return;
+           return later(kTransientRetry, [this, request, name, budget, value, completion] {
+             record_control(request, name, budget, value, completion);
            });
-           return;
          }
          if (name == "heartbeat") {
            // Every replica answers from its sync loop, with its own identity.
@@ -423,7 +422,7 @@ struct WorkerService::Impl {
          json content = {{"command", name}, {"status", "ok"}, {"worker_id", config.worker_id},
                          {"applies_to", "every atlas-worker replica within 5 s"}};
          if (budget) content["tokens_per_run"] = *budget;
-         Envelope reply = make_reply(*shared_request, MsgType::control, content, Status::ok);
+         Envelope reply = make_reply(*request, MsgType::control, content, Status::ok);
          publish(envelope_record(common.kafka.topic_out, reply), [completion] { (*completion)(); });
        });
   }
@@ -570,7 +569,7 @@ struct WorkerService::Impl {
                                                   milliseconds(100), milliseconds(2000));
              logger.debug("task leased by another replica; waiting",
                           {{"task_id", task->task_id}, {"owner", claim_result.owner}});
-             return after(task, wait, [this, task] { claim(task); });
+             return later(wait, [this, task] { claim(task); });
            }
            case ClaimResult::Kind::claimed:
              break;
@@ -597,7 +596,7 @@ struct WorkerService::Impl {
                  std::function<void()> again) {
     logger.warn("step failed; retrying", {{"task_id", task->task_id}, {"step", step}, {"error", error}});
     if (stopping.load()) return;
-    after(task, kTransientRetry, std::move(again));
+    later(kTransientRetry, std::move(again));
   }
 
   // The request was answered before: publish the stored reply again (the
@@ -605,12 +604,17 @@ struct WorkerService::Impl {
   void replay(const TaskPtr& task, const ClaimResult& stored) {
     logger.info("request already answered; re-publishing the stored reply",
                 {{"task_id", task->task_id}});
+    publish_all(stored_records(task->task_id, stored.reply, stored.escalation),
+                [this, task] { complete(task, "replayed"); });
+  }
+
+  // A reply (and escalation) stored in the ledger, as records of architect_out.
+  std::vector<kafka::Record> stored_records(const std::string& task_id, const std::string& reply,
+                                            const std::optional<std::string>& escalation) const {
     std::vector<kafka::Record> records;
-    records.push_back({common.kafka.topic_out, task->task_id, stored.reply, {}, std::nullopt});
-    if (stored.escalation) {
-      records.push_back({common.kafka.topic_out, task->task_id, *stored.escalation, {}, std::nullopt});
-    }
-    publish_all(std::move(records), [this, task] { complete(task, "replayed"); });
+    records.push_back({common.kafka.topic_out, task_id, reply, {}, std::nullopt});
+    if (escalation) records.push_back({common.kafka.topic_out, task_id, *escalation, {}, std::nullopt});
+    return records;
   }
 
   void query_rag(const TaskPtr& task) {
@@ -673,7 +677,7 @@ struct WorkerService::Impl {
              Clock::now() + kReservationWait < task->deadline_start + config.task_deadline) {
            // Only other runs' outstanding reservations stand in the way; they
            // settle (mostly far below what they reserved) within seconds.
-           return after(task, kReservationWait, [this, task] { reserve(task); });
+           return later(kReservationWait, [this, task] { reserve(task); });
          }
          if (!r.ok) {
            const ReserveDecision decision = decide_reservation(
@@ -702,7 +706,7 @@ struct WorkerService::Impl {
     Step next = task->chain->next(Clock::now());
     if (auto* call = std::get_if<CallModel>(&next)) return call_model(task, *call);
     if (auto* wait = std::get_if<Wait>(&next)) {
-      return after(task, wait->duration, [this, task] { step(task); });
+      return later(wait->duration, [this, task] { step(task); });
     }
     if (auto* done = std::get_if<Done>(&next)) return succeeded(task, *done);
     failed(task, std::get<Failed>(next));
@@ -922,47 +926,49 @@ struct WorkerService::Impl {
   // Stores the outcome in the ledger (G4: before publishing), then publishes
   // the reply (and, for failures, the escalation and the dead letter), then
   // completes the offset (G8).
+  // What a finished run leaves: the ledger record and the messages to publish.
+  struct RunOutcome {
+    FinishRecord record;
+    Envelope reply;
+    std::optional<Envelope> escalation;
+    std::optional<kafka::Record> dead_letter;
+    std::string outcome;      // atlas_tasks_total / atlas_run_seconds label
+    std::string error_class;  // of the dead letter, if any
+  };
+
   void finish(const TaskPtr& task, FinishRecord record, Envelope reply,
               std::optional<Envelope> escalation, std::optional<kafka::Record> dead,
               std::string outcome, std::string error_class = {}) {
-    auto shared_record = std::make_shared<FinishRecord>(std::move(record));
-    auto shared_reply = std::make_shared<Envelope>(std::move(reply));
-    auto shared_escalation = std::make_shared<std::optional<Envelope>>(std::move(escalation));
-    auto shared_dead = std::make_shared<std::optional<kafka::Record>>(std::move(dead));
-    db([this, shared_record] { return ledger.finish(*shared_record); },
-       [this, task, shared_record, shared_reply, shared_escalation, shared_dead, outcome,
-        error_class](DbOutcome<FinishResult>& result) {
+    store_and_publish(task, std::make_shared<RunOutcome>(RunOutcome{
+                                std::move(record), std::move(reply), std::move(escalation),
+                                std::move(dead), std::move(outcome), std::move(error_class)}));
+  }
+
+  void store_and_publish(const TaskPtr& task, const std::shared_ptr<RunOutcome>& run) {
+    db([this, run] { return ledger.finish(run->record); },
+       [this, task, run](DbOutcome<FinishResult>& result) {
          if (!result.value) {
            return transient(task, "finish", result.error,
-                            [this, task, shared_record, shared_reply, shared_escalation,
-                             shared_dead, outcome, error_class] {
-                              finish(task, *shared_record, *shared_reply, *shared_escalation,
-                                     *shared_dead, outcome, error_class);
-                            });
+                            [this, task, run] { store_and_publish(task, run); });
          }
+         const bool stored = result.value->stored;
          std::vector<kafka::Record> records;
-         if (result.value->stored) {
-           records.push_back(envelope_record(common.kafka.topic_out, *shared_reply));
-           if (*shared_escalation) {
-             records.push_back(envelope_record(common.kafka.topic_out, **shared_escalation));
+         if (stored) {
+           records.push_back(envelope_record(common.kafka.topic_out, run->reply));
+           if (run->escalation) {
+             records.push_back(envelope_record(common.kafka.topic_out, *run->escalation));
            }
-           if (*shared_dead) records.push_back(**shared_dead);
+           if (run->dead_letter) records.push_back(*run->dead_letter);
          } else {
            // Another replica answered first; publish its reply, not ours.
-           records.push_back({common.kafka.topic_out, task->task_id, result.value->stored_reply, {},
-                              std::nullopt});
-           if (result.value->stored_escalation) {
-             records.push_back({common.kafka.topic_out, task->task_id,
-                                *result.value->stored_escalation, {}, std::nullopt});
-           }
+           records = stored_records(task->task_id, result.value->stored_reply,
+                                    result.value->stored_escalation);
          }
-         const bool escalated = result.value->stored && shared_escalation->has_value();
-         const bool dead_lettered = result.value->stored && shared_dead->has_value();
-         publish_all(std::move(records), [this, task, outcome, error_class, escalated, dead_lettered] {
-           if (escalated) metrics.escalation();
-           if (dead_lettered) metrics.dead_letter(error_class);
-           metrics.run_seconds(outcome, seconds_between(task->received, Clock::now()));
-           complete(task, outcome);
+         publish_all(std::move(records), [this, task, run, stored] {
+           if (stored && run->escalation) metrics.escalation();
+           if (stored && run->dead_letter) metrics.dead_letter(run->error_class);
+           metrics.run_seconds(run->outcome, seconds_between(task->received, Clock::now()));
+           complete(task, run->outcome);
          });
        });
   }
