@@ -74,14 +74,8 @@ Ledger read_ledger(const std::string& database_url) {
 
 int show(const std::vector<std::string>& args, Context& ctx) {
   Format format = Format::table;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--format") {
-      format = parse_format(flag_value(args, i, "--format"));
-    } else {
-      std::fprintf(stderr, "atlasctl budget show: unknown argument '%s'\n\n%s", args[i].c_str(), kUsage);
-      return kExitInvalid;
-    }
-  }
+  // --help was answered by cmd_budget; only --format is left.
+  if (const auto stop = read_args(args, "budget show", kUsage, &format, nullptr)) return *stop;
   ConfigReader reader(ctx.env, ctx.redactor);
   const CommonConfig common = CommonConfig::load(reader);
   const std::int64_t env_daily = reader.integer("DAILY_TOKEN_BUDGET", 250000, 0, 1'000'000'000'000);
@@ -158,61 +152,40 @@ int set(const std::vector<std::string>& args, Context& ctx) {
   Format format = Format::table;
   double wait_s = 30;
   std::optional<std::int64_t> tokens;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--format") {
-      format = parse_format(flag_value(args, i, "--format"));
-    } else if (a == "--wait") {
-      wait_s = flag_seconds(args, i, "--wait", 0.1, 600);
-    } else if (!tokens && !a.empty() && a[0] != '-') {
-      const std::vector<std::string> one = {"TOKENS", a};
-      std::size_t at = 0;
-      tokens = flag_integer(one, at, "TOKENS", 1000, 100'000'000);
-    } else {
-      std::fprintf(stderr, "atlasctl budget set: unexpected argument '%s'\n\n%s", a.c_str(), kUsage);
-      return kExitInvalid;
-    }
-  }
+  const auto stop = read_args(
+      args, "budget set", kUsage, &format,
+      [&](const std::vector<std::string>& a, std::size_t& i) {
+        if (a[i] == "--wait") {
+          wait_s = flag_seconds(a, i, "--wait", 0.1, 600);
+        } else if (!tokens && !a[i].empty() && a[i][0] != '-') {
+          tokens = parse_integer(a[i], "TOKENS", 1000, 100'000'000);
+        } else {
+          return ArgUse::unknown;
+        }
+        return ArgUse::taken;
+      },
+      "unexpected");
+  if (stop) return *stop;
   if (!tokens) {
     std::fprintf(stderr, "atlasctl budget set: give the new per-run budget in tokens\n\n%s", kUsage);
     return kExitInvalid;
   }
-  ConfigReader reader(ctx.env, ctx.redactor);
-  const CommonConfig common = CommonConfig::load(reader);
-  reader.finish();
+  const CommonConfig common = load_common_config(ctx);
 
-  ControlRoundTrip trip(common.kafka, ctx.log);
-  const ControlResult result =
-      trip.run({{"command", "set_budget"}, {"tokens_per_run", *tokens}},
-               std::chrono::milliseconds(static_cast<std::int64_t>(wait_s * 1000)),
-               [](const std::vector<ControlReply>& replies) { return !replies.empty(); });
-  if (!result.error.empty()) {
-    std::fprintf(stderr, "atlasctl budget set: %s\n", ctx.redactor.redact(result.error).c_str());
-    return kExitError;
-  }
-  if (result.replies.empty()) {
-    std::fprintf(stderr,
-                 "atlasctl budget set: no reply to %s within %.1f s: is atlas-worker running and "
-                 "consuming %s? (atlasctl status). The control stays on the topic and takes "
-                 "effect when a worker reads it.\n",
-                 result.task_id.c_str(), wait_s, common.kafka.topic_in.c_str());
-    return kExitError;
-  }
-  const nlohmann::json& reply = result.replies.front().envelope;
-  const nlohmann::json content = reply.value("content", nlohmann::json::object());
-  const std::string status = reply.value("metadata", nlohmann::json::object()).value("status", "");
+  const auto answer = ask_worker(
+      ctx, "budget set", common.kafka, {{"command", "set_budget"}, {"tokens_per_run", *tokens}},
+      wait_s, ". The control stays on the topic and takes effect when a worker reads it.");
+  if (!answer) return kExitError;
   if (format == Format::json) {
-    print_json({{"task_id", result.task_id}, {"tokens_per_run", *tokens}, {"status", status},
-                {"reply", reply}});
+    print_json({{"task_id", answer->task_id}, {"tokens_per_run", *tokens}, {"status", answer->status},
+                {"reply", answer->reply}});
   } else {
     std::printf("set_budget %s: tokens_per_run %lld, %s from %s; every replica applies it "
                 "within 5 s\n",
-                result.task_id.c_str(), static_cast<long long>(*tokens), status.c_str(),
-                cell(content.is_object() ? content.value("worker_id", nlohmann::json())
-                                         : nlohmann::json())
-                    .c_str());
+                answer->task_id.c_str(), static_cast<long long>(*tokens), answer->status.c_str(),
+                answer->worker_id.c_str());
   }
-  return status == "ok" ? kExitOk : kExitError;
+  return answer->status == "ok" ? kExitOk : kExitError;
 }
 
 }  // namespace

@@ -187,18 +187,7 @@ class DlqClient {
       e.offset = msg->offset;
       if (msg->key != nullptr) e.key.emplace(static_cast<const char*>(msg->key), msg->key_len);
       if (msg->payload != nullptr) e.value.assign(static_cast<const char*>(msg->payload), msg->len);
-      rd_kafka_headers_t* headers = nullptr;
-      if (rd_kafka_message_headers(msg.get(), &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        const char* name = nullptr;
-        const void* value = nullptr;
-        std::size_t size = 0;
-        for (std::size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
-                                RD_KAFKA_RESP_ERR_NO_ERROR;
-             ++i) {
-          e.headers.emplace_back(name, value == nullptr ? std::string()
-                                                        : std::string(static_cast<const char*>(value), size));
-        }
-      }
+      e.headers = kafka::message_headers(*msg);
       out.push_back(std::move(e));
       if (msg->offset + 1 >= it->second) remaining.erase(it);
     }
@@ -365,9 +354,7 @@ int cmd_dlq(const std::vector<std::string>& args, Context& ctx) {
     return kExitOk;
   }
   const Options o = parse_args(args);
-  ConfigReader reader(ctx.env, ctx.redactor);
-  const CommonConfig common = CommonConfig::load(reader);
-  reader.finish();
+  const CommonConfig common = load_common_config(ctx);
   const std::string& topic = common.kafka.topic_dlq;
 
   kafka::Admin admin(common.kafka, "atlasctl-dlq", ctx.log);

@@ -159,21 +159,11 @@ Check provider_check(http::Client& client, const std::string& name, const std::s
 int cmd_doctor(const std::vector<std::string>& args, Context& ctx) {
   Format format = Format::table;
   double timeout_s = 5;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return kExitOk;
-    } else if (a == "--format") {
-      format = parse_format(flag_value(args, i, "--format"));
-    } else if (a == "--timeout") {
-      timeout_s = flag_seconds(args, i, "--timeout", 0.1, 300);
-    } else {
-      std::fprintf(stderr, "atlasctl doctor: unknown argument '%s'\n\n%s", a.c_str(), kUsage);
-      return kExitInvalid;
-    }
+  if (const auto stop = read_args(args, "doctor", kUsage, &format,
+                                  seconds_option("--timeout", timeout_s, 0.1, 300))) {
+    return *stop;
   }
-  const auto timeout = std::chrono::milliseconds(static_cast<std::int64_t>(timeout_s * 1000));
+  const auto timeout = to_millis(timeout_s);
   std::vector<Check> checks;
 
   // --- configuration: the worker's own loader, so the verdicts agree --------

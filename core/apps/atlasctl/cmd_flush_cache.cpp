@@ -29,51 +29,21 @@ constexpr const char* kUsage =
 int cmd_flush_cache(const std::vector<std::string>& args, Context& ctx) {
   Format format = Format::table;
   double wait_s = 30;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return kExitOk;
-    } else if (a == "--format") {
-      format = parse_format(flag_value(args, i, "--format"));
-    } else if (a == "--wait") {
-      wait_s = flag_seconds(args, i, "--wait", 0.1, 600);
-    } else {
-      std::fprintf(stderr, "atlasctl flush-cache: unknown argument '%s'\n\n%s", a.c_str(), kUsage);
-      return kExitInvalid;
-    }
+  if (const auto stop = read_args(args, "flush-cache", kUsage, &format,
+                                  seconds_option("--wait", wait_s, 0.1, 600))) {
+    return *stop;
   }
-  ConfigReader reader(ctx.env, ctx.redactor);
-  const CommonConfig common = CommonConfig::load(reader);
-  reader.finish();
+  const CommonConfig common = load_common_config(ctx);
 
-  ControlRoundTrip trip(common.kafka, ctx.log);
-  const ControlResult result =
-      trip.run({{"command", "flush_cache"}},
-               std::chrono::milliseconds(static_cast<std::int64_t>(wait_s * 1000)),
-               [](const std::vector<ControlReply>& replies) { return !replies.empty(); });
-  if (!result.error.empty()) {
-    std::fprintf(stderr, "atlasctl flush-cache: %s\n", ctx.redactor.redact(result.error).c_str());
-    return kExitError;
-  }
-  if (result.replies.empty()) {
-    std::fprintf(stderr,
-                 "atlasctl flush-cache: no reply to %s within %.1f s: is atlas-worker running and "
-                 "consuming %s? (atlasctl status)\n",
-                 result.task_id.c_str(), wait_s, common.kafka.topic_in.c_str());
-    return kExitError;
-  }
-  const nlohmann::json& reply = result.replies.front().envelope;
-  const nlohmann::json content = reply.value("content", nlohmann::json::object());
-  const std::string status = reply.value("metadata", nlohmann::json::object()).value("status", "");
+  const auto answer = ask_worker(ctx, "flush-cache", common.kafka, {{"command", "flush_cache"}}, wait_s);
+  if (!answer) return kExitError;
   if (format == Format::json) {
-    print_json({{"task_id", result.task_id}, {"status", status}, {"reply", reply}});
+    print_json({{"task_id", answer->task_id}, {"status", answer->status}, {"reply", answer->reply}});
   } else {
     std::printf("flush_cache %s: %s from %s; every replica drops its RAG cache within 5 s\n",
-                result.task_id.c_str(), status.c_str(),
-                cell(content.is_object() ? content.value("worker_id", nlohmann::json()) : nlohmann::json()).c_str());
+                answer->task_id.c_str(), answer->status.c_str(), answer->worker_id.c_str());
   }
-  return status == "ok" ? kExitOk : kExitError;
+  return answer->status == "ok" ? kExitOk : kExitError;
 }
 
 }  // namespace atlas::ctl

@@ -34,36 +34,26 @@ int cmd_heartbeat(const std::vector<std::string>& args, Context& ctx) {
   Format format = Format::table;
   double wait_s = 5;
   long expect = 0;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return kExitOk;
-    } else if (a == "--format") {
-      format = parse_format(flag_value(args, i, "--format"));
-    } else if (a == "--wait") {
-      wait_s = flag_seconds(args, i, "--wait", 0.1, 600);
-    } else if (a == "--expect") {
-      expect = static_cast<long>(flag_integer(args, i, "--expect", 1, 100000));
-    } else {
-      std::fprintf(stderr, "atlasctl heartbeat: unknown argument '%s'\n\n%s", a.c_str(), kUsage);
-      return kExitInvalid;
-    }
-  }
-  ConfigReader reader(ctx.env, ctx.redactor);
-  const CommonConfig common = CommonConfig::load(reader);
-  reader.finish();
+  const auto stop = read_args(args, "heartbeat", kUsage, &format,
+                              [&](const std::vector<std::string>& a, std::size_t& i) {
+                                if (a[i] == "--wait") {
+                                  wait_s = flag_seconds(a, i, "--wait", 0.1, 600);
+                                } else if (a[i] == "--expect") {
+                                  expect = static_cast<long>(flag_integer(a, i, "--expect", 1, 100000));
+                                } else {
+                                  return ArgUse::unknown;
+                                }
+                                return ArgUse::taken;
+                              });
+  if (stop) return *stop;
+  const CommonConfig common = load_common_config(ctx);
 
-  ControlRoundTrip trip(common.kafka, ctx.log);
-  const ControlResult result = trip.run(
-      {{"command", "heartbeat"}}, std::chrono::milliseconds(static_cast<std::int64_t>(wait_s * 1000)),
-      [expect](const std::vector<ControlReply>& replies) {
-        return expect > 0 && static_cast<long>(replies.size()) >= expect;
-      });
-  if (!result.error.empty()) {
-    std::fprintf(stderr, "atlasctl heartbeat: %s\n", ctx.redactor.redact(result.error).c_str());
-    return kExitError;
-  }
+  const auto sent = send_control(ctx, "heartbeat", common.kafka, {{"command", "heartbeat"}}, wait_s,
+                                 [expect](const std::vector<ControlReply>& replies) {
+                                   return expect > 0 && static_cast<long>(replies.size()) >= expect;
+                                 });
+  if (!sent) return kExitError;
+  const ControlResult& result = *sent;
 
   const bool enough = !result.replies.empty() &&
                       (expect == 0 || static_cast<long>(result.replies.size()) >= expect);
@@ -98,14 +88,12 @@ int cmd_heartbeat(const std::vector<std::string>& args, Context& ctx) {
                 result.task_id.c_str(), wait_s);
   }
   if (!enough) {
-    std::fprintf(stderr,
-                 "atlasctl heartbeat: %s: is atlas-worker running and consuming %s? "
-                 "(atlasctl status)\n",
-                 result.replies.empty() ? "no worker answered"
-                                        : ("only " + std::to_string(result.replies.size()) + " of " +
-                                           std::to_string(expect) + " replicas answered")
-                                              .c_str(),
-                 common.kafka.topic_in.c_str());
+    const std::string what = result.replies.empty()
+                                 ? "no worker answered"
+                                 : "only " + std::to_string(result.replies.size()) + " of " +
+                                       std::to_string(expect) + " replicas answered";
+    std::fprintf(stderr, "atlasctl heartbeat: %s: %s\n", what.c_str(),
+                 no_worker_hint(common.kafka).c_str());
     return kExitError;
   }
   return kExitOk;

@@ -7,6 +7,7 @@
 #include "atlas/pg/migration.hpp"
 #include "atlas/pg/pool.hpp"
 #include "commands.hpp"
+#include "output.hpp"
 
 namespace atlas::ctl {
 namespace {
@@ -24,22 +25,15 @@ constexpr const char* kUsage =
 
 int cmd_migrate(const std::vector<std::string>& args, Context& ctx) {
   bool status_only = false;
-  for (const auto& a : args) {
-    if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return kExitOk;
-    }
-    if (a == "--status") {
-      status_only = true;
-      continue;
-    }
-    std::fprintf(stderr, "atlasctl migrate: unknown argument '%s'\n\n%s", a.c_str(), kUsage);
-    return kExitInvalid;
-  }
+  const auto stop = read_args(args, "migrate", kUsage, nullptr,
+                              [&](const std::vector<std::string>& a, std::size_t& i) {
+                                if (a[i] != "--status") return ArgUse::unknown;
+                                status_only = true;
+                                return ArgUse::taken;
+                              });
+  if (stop) return *stop;
 
-  ConfigReader reader(ctx.env, ctx.redactor);
-  const CommonConfig common = CommonConfig::load(reader);
-  reader.finish();
+  const CommonConfig common = load_common_config(ctx);
 
   pg::Pool pool(common.database_url, {.size = 1});
   const auto migrations = pg::embedded_migrations();

@@ -9,6 +9,7 @@
 #include "atlas/utf8.hpp"
 #include "atlas/uuid.hpp"
 #include "commands.hpp"
+#include "output.hpp"
 
 namespace atlas::ctl {
 namespace {
@@ -46,21 +47,17 @@ int cmd_publish(const std::vector<std::string>& args, Context& ctx) {
   int timeout_s = 30;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    auto value = [&](const char* flag) -> const std::string& {
-      if (i + 1 >= args.size()) throw ConfigError({std::string(flag) + " needs a value"});
-      return args[++i];
-    };
     if (a == "--help" || a == "-h") {
       std::fputs(kUsage, stdout);
       return kExitOk;
     } else if (a == "--topic") {
-      topic = value("--topic");
+      topic = flag_value(args, i, "--topic");
     } else if (a == "--origin-json") {
-      origin = nlohmann::json::parse(value("--origin-json"), nullptr, false);
+      origin = nlohmann::json::parse(flag_value(args, i, "--origin-json"), nullptr, false);
       if (!origin.is_object()) throw ConfigError({"--origin-json must be a JSON object"});
     } else if (a == "--timeout") {
       try {
-        timeout_s = std::stoi(value("--timeout"));
+        timeout_s = std::stoi(flag_value(args, i, "--timeout"));
       } catch (const std::exception&) {
         throw ConfigError({"--timeout must be a whole number of seconds"});
       }
@@ -85,9 +82,7 @@ int cmd_publish(const std::vector<std::string>& args, Context& ctx) {
     return kExitInvalid;
   }
 
-  ConfigReader reader(ctx.env, ctx.redactor);
-  const CommonConfig common = CommonConfig::load(reader);
-  reader.finish();
+  const CommonConfig common = load_common_config(ctx);
   if (topic.empty()) topic = common.kafka.topic_in;
 
   const Envelope chat = make_chat(text, origin, Uuid::random_v4());

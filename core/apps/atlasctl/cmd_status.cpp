@@ -38,19 +38,9 @@ struct ServiceStatus {
 int cmd_status(const std::vector<std::string>& args, Context& ctx) {
   Format format = Format::table;
   double timeout_s = 5;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return kExitOk;
-    } else if (a == "--format") {
-      format = parse_format(flag_value(args, i, "--format"));
-    } else if (a == "--timeout") {
-      timeout_s = flag_seconds(args, i, "--timeout", 0.1, 300);
-    } else {
-      std::fprintf(stderr, "atlasctl status: unknown argument '%s'\n\n%s", a.c_str(), kUsage);
-      return kExitInvalid;
-    }
+  if (const auto stop = read_args(args, "status", kUsage, &format,
+                                  seconds_option("--timeout", timeout_s, 0.1, 300))) {
+    return *stop;
   }
 
   ConfigReader reader(ctx.env, ctx.redactor);
@@ -62,8 +52,7 @@ int cmd_status(const std::vector<std::string>& args, Context& ctx) {
   for (const auto& t : targets) {
     for (const auto& u : t.urls) urls.push_back(u + "/readyz");
   }
-  const auto responses =
-      get_all(urls, std::chrono::milliseconds(static_cast<std::int64_t>(timeout_s * 1000)));
+  const auto responses = get_all(urls, to_millis(timeout_s));
 
   std::vector<ServiceStatus> services;
   std::vector<ServiceState> states;

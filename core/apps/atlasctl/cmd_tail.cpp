@@ -135,52 +135,47 @@ int cmd_tail(const std::vector<std::string>& args, Context& ctx) {
   std::string topic;
   long max = -1;
   int timeout_s = 60;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
+  const auto stop = read_args(args, "tail", kUsage, nullptr,
+                              [&](const std::vector<std::string>& all, std::size_t& i) {
+    const std::string& a = all[i];
     auto number = [&](const char* flag) -> long {
-      if (i + 1 >= args.size()) throw ConfigError({std::string(flag) + " needs a value"});
+      if (i + 1 >= all.size()) throw ConfigError({std::string(flag) + " needs a value"});
       try {
-        return std::stol(args[++i]);
+        return std::stol(all[++i]);
       } catch (const std::exception&) {
         throw ConfigError({std::string(flag) + " needs a whole number"});
       }
     };
-    if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return kExitOk;
-    } else if (a == "--follow" || a == "-f") {
+    if (a == "--follow" || a == "-f") {
       follow = true;
     } else if (a == "--new") {
       from_end = true;
     } else if (a == "--with-meta") {
       with_meta = true;
     } else if (a == "--format") {
-      if (i + 1 >= args.size()) throw ConfigError({"--format needs a value"});
-      format = args[++i];
+      format = flag_value(all, i, "--format");
       if (format != "raw" && format != "table" && format != "json") {
         throw ConfigError({"--format '" + format + "' is not known: use raw, table or json"});
       }
     } else if (a == "--task") {
-      if (i + 1 >= args.size()) throw ConfigError({"--task needs a value"});
-      only_task = args[++i];
-      if (!Uuid::parse(only_task)) throw ConfigError({"--task '" + only_task + "' is not a task_id (UUID)"});
-      only_task = Uuid::parse(only_task)->to_string();
+      const std::string& text = flag_value(all, i, "--task");
+      const auto id = Uuid::parse(text);
+      if (!id) throw ConfigError({"--task '" + text + "' is not a task_id (UUID)"});
+      only_task = id->to_string();
     } else if (a == "--topic") {
-      if (i + 1 >= args.size()) throw ConfigError({"--topic needs a value"});
-      topic = args[++i];
+      topic = flag_value(all, i, "--topic");
     } else if (a == "--max") {
       max = number("--max");
     } else if (a == "--timeout") {
       timeout_s = static_cast<int>(number("--timeout"));
     } else {
-      std::fprintf(stderr, "atlasctl tail: unknown argument '%s'\n\n%s", a.c_str(), kUsage);
-      return kExitInvalid;
+      return ArgUse::unknown;
     }
-  }
+    return ArgUse::taken;
+  });
+  if (stop) return *stop;
 
-  ConfigReader reader(ctx.env, ctx.redactor);
-  const CommonConfig common = CommonConfig::load(reader);
-  reader.finish();
+  const CommonConfig common = load_common_config(ctx);
   if (topic.empty()) topic = common.kafka.topic_out;
 
   kafka::ConsumerOptions options;

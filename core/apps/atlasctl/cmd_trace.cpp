@@ -84,32 +84,23 @@ nlohmann::json jsonb(const pqxx::field& f) {
 int cmd_trace(const std::vector<std::string>& args, Context& ctx) {
   Format format = Format::table;
   std::optional<Uuid> task;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return kExitOk;
-    } else if (a == "--format") {
-      format = parse_format(flag_value(args, i, "--format"));
-    } else if (!task && !a.empty() && a[0] != '-') {
-      task = Uuid::parse(a);
-      if (!task) {
+  const auto stop = read_args(
+      args, "trace", kUsage, &format,
+      [&](const std::vector<std::string>& a, std::size_t& i) {
+        if (task || a[i].empty() || a[i][0] == '-') return ArgUse::unknown;
+        task = Uuid::parse(a[i]);
+        if (task) return ArgUse::taken;
         std::fprintf(stderr, "atlasctl trace: '%s' is not a task_id (a UUID such as "
-                             "2f1c...-...)\n", a.c_str());
-        return kExitInvalid;
-      }
-    } else {
-      std::fprintf(stderr, "atlasctl trace: unexpected argument '%s'\n\n%s", a.c_str(), kUsage);
-      return kExitInvalid;
-    }
-  }
+                             "2f1c...-...)\n", a[i].c_str());
+        return ArgUse::invalid;
+      },
+      "unexpected");
+  if (stop) return *stop;
   if (!task) {
     std::fputs(kUsage, stderr);
     return kExitInvalid;
   }
-  ConfigReader reader(ctx.env, ctx.redactor);
-  const CommonConfig common = CommonConfig::load(reader);
-  reader.finish();
+  const CommonConfig common = load_common_config(ctx);
 
   const std::string id = task->to_string();
   pg::Pool pool(common.database_url, {.size = 1, .connect_timeout = std::chrono::seconds(5)});

@@ -21,6 +21,15 @@ struct Context {
   Logger& log;           // diagnostics on stderr
 };
 
+// The settings every service shares (KAFKA_*, DATABASE_URL), read from the
+// command's environment; throws ConfigError listing every problem at once.
+inline CommonConfig load_common_config(Context& ctx) {
+  ConfigReader reader(ctx.env, ctx.redactor);
+  CommonConfig common = CommonConfig::load(reader);
+  reader.finish();
+  return common;
+}
+
 // Each command takes the arguments after its name. "--help" anywhere prints
 // the command's usage on stdout and returns 0.
 int cmd_validate(const std::vector<std::string>& args, Context& ctx);

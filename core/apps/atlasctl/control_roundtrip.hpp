@@ -7,6 +7,9 @@
 //   ControlRoundTrip trip(common.kafka, ctx.log);
 //   auto result = trip.run({{"command", "heartbeat"}}, 5s, [](auto&) { return false; });
 //
+// send_control and ask_worker (at the end) wrap run() with the error
+// messages the commands print.
+//
 // The listener joins a consumer group of its own (atlasctl-control-<uuid>,
 // starting at the end of the topic) and the control is published only once
 // the listener's position on every partition is known, so no answer can
@@ -30,6 +33,8 @@
 #include "atlas/kafka/producer.hpp"
 #include "atlas/log.hpp"
 #include "atlas/uuid.hpp"
+#include "commands.hpp"
+#include "output.hpp"
 
 namespace atlas::ctl {
 
@@ -152,5 +157,59 @@ class ControlRoundTrip {
   Logger& log_;
   std::chrono::milliseconds join_timeout_;
 };
+
+// The advice when no worker answers a control.
+inline std::string no_worker_hint(const KafkaSettings& kafka) {
+  return "is atlas-worker running and consuming " + kafka.topic_in + "? (atlasctl status)";
+}
+
+// ControlRoundTrip::run for `atlasctl <command>`, collecting replies for
+// `wait_s` seconds. When the control could not be sent it prints why on
+// stderr (redacted) and returns nullopt: the command then exits 1.
+inline std::optional<ControlResult> send_control(
+    Context& ctx, const char* command, const KafkaSettings& kafka, const nlohmann::json& control,
+    double wait_s, const std::function<bool(const std::vector<ControlReply>&)>& enough) {
+  ControlRoundTrip trip(kafka, ctx.log);
+  ControlResult result = trip.run(control, to_millis(wait_s), enough);
+  if (!result.error.empty()) {
+    std::fprintf(stderr, "atlasctl %s: %s\n", command, ctx.redactor.redact(result.error).c_str());
+    return std::nullopt;
+  }
+  return result;
+}
+
+// The answer of the worker that took a control (`budget set`, `flush-cache`).
+struct WorkerAnswer {
+  std::string task_id;    // the control's
+  nlohmann::json reply;   // the whole reply envelope
+  std::string status;     // its metadata.status ("ok" when done)
+  std::string worker_id;  // content.worker_id as table text ("-" when missing)
+};
+
+// Sends `control` and waits up to `wait_s` seconds for the first reply. When
+// the control could not be sent or no worker answered in time, prints why on
+// stderr (`no_reply_note` appended to the latter) and returns nullopt: the
+// command then exits 1.
+inline std::optional<WorkerAnswer> ask_worker(Context& ctx, const char* command,
+                                              const KafkaSettings& kafka,
+                                              const nlohmann::json& control, double wait_s,
+                                              const char* no_reply_note = "") {
+  const auto result = send_control(ctx, command, kafka, control, wait_s,
+                                   [](const std::vector<ControlReply>& replies) { return !replies.empty(); });
+  if (!result) return std::nullopt;
+  if (result->replies.empty()) {
+    std::fprintf(stderr, "atlasctl %s: no reply to %s within %.1f s: %s%s\n", command,
+                 result->task_id.c_str(), wait_s, no_worker_hint(kafka).c_str(), no_reply_note);
+    return std::nullopt;
+  }
+  WorkerAnswer answer;
+  answer.task_id = result->task_id;
+  answer.reply = result->replies.front().envelope;
+  const nlohmann::json content = answer.reply.value("content", nlohmann::json::object());
+  answer.status = answer.reply.value("metadata", nlohmann::json::object()).value("status", "");
+  answer.worker_id =
+      cell(content.is_object() ? content.value("worker_id", nlohmann::json()) : nlohmann::json());
+  return answer;
+}
 
 }  // namespace atlas::ctl

@@ -1,12 +1,16 @@
 #pragma once
 // What atlasctl's operator commands share for their arguments and output:
-// the --format option, a plain-text table with aligned columns, and JSON
-// printing that never fails on odd bytes. Header-only: each command's
-// cmd_<name>.cpp includes what it uses.
+// the argument loop (read_args), the --format option, flag values, a
+// plain-text table with aligned columns, and JSON printing that never fails
+// on odd bytes. Header-only: each command's cmd_<name>.cpp includes what it uses.
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "atlas/config.hpp"
+#include "commands.hpp"
 
 namespace atlas::ctl {
 
@@ -47,18 +52,81 @@ inline double flag_seconds(const std::vector<std::string>& args, std::size_t& i,
   return value;
 }
 
-// A whole number after args[i], within [min, max].
-inline long long flag_integer(const std::vector<std::string>& args, std::size_t& i,
-                              std::string_view flag, long long min, long long max) {
-  const std::string& text = flag_value(args, i, flag);
+// `text` as a whole number within [min, max], or a usage error naming `what`
+// (a flag such as "--expect", or an operand such as "TOKENS").
+inline long long parse_integer(const std::string& text, std::string_view what, long long min,
+                               long long max) {
   char* end = nullptr;
   errno = 0;
   const long long value = std::strtoll(text.c_str(), &end, 10);
   if (text.empty() || end == nullptr || *end != '\0' || errno != 0 || value < min || value > max) {
-    throw ConfigError({std::string(flag) + " '" + text + "' is not a whole number from " +
+    throw ConfigError({std::string(what) + " '" + text + "' is not a whole number from " +
                        std::to_string(min) + " to " + std::to_string(max)});
   }
   return value;
+}
+
+// A whole number after args[i], within [min, max].
+inline long long flag_integer(const std::vector<std::string>& args, std::size_t& i,
+                              std::string_view flag, long long min, long long max) {
+  return parse_integer(flag_value(args, i, flag), flag, min, max);
+}
+
+// A number of seconds from flag_seconds as a duration (whole milliseconds).
+inline std::chrono::milliseconds to_millis(double seconds) {
+  return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
+}
+
+// What a command's option handler did with one argument (see read_args).
+enum class ArgUse {
+  taken,    // understood, with its value if it has one (the handler advanced i)
+  unknown,  // not an argument of this command
+  invalid,  // understood but wrong; the handler printed why (exit 2)
+};
+
+// The argument loop every command shares. For each argument:
+//   "--help" or "-h"  prints `usage` on stdout; the command exits 0
+//   "--format"        sets *format (table|json), when `format` is not null
+//   anything else     goes to `option(args, i)`
+// An argument the handler does not know prints "atlasctl <command>: <unknown>
+// argument '<arg>'" and the usage on stderr; the command exits 2. Usage errors
+// in flag values (flag_value, flag_seconds, ...) throw ConfigError, which
+// main() reports with exit 2. Returns the exit code to stop with, or nullopt
+// when every argument was read.
+using OptionHandler = std::function<ArgUse(const std::vector<std::string>& args, std::size_t& i)>;
+
+inline std::optional<int> read_args(const std::vector<std::string>& args, const char* command,
+                                    const char* usage, Format* format,
+                                    const OptionHandler& option,
+                                    const char* unknown = "unknown") {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--help" || a == "-h") {
+      std::fputs(usage, stdout);
+      return kExitOk;
+    }
+    if (format != nullptr && a == "--format") {
+      *format = parse_format(flag_value(args, i, "--format"));
+      continue;
+    }
+    const ArgUse use = option ? option(args, i) : ArgUse::unknown;
+    if (use == ArgUse::invalid) return kExitInvalid;
+    if (use == ArgUse::unknown) {
+      std::fprintf(stderr, "atlasctl %s: %s argument '%s'\n\n%s", command, unknown, a.c_str(), usage);
+      return kExitInvalid;
+    }
+  }
+  return std::nullopt;
+}
+
+// The option handler of a command whose only option besides --format is one
+// "FLAG SECONDS" (flag_seconds within [min, max]), e.g. status's --timeout.
+inline OptionHandler seconds_option(const char* flag, double& seconds, double min, double max) {
+  return [flag, &seconds, min, max](const std::vector<std::string>& args, std::size_t& i) {
+    if (args[i] != flag) return ArgUse::unknown;
+    seconds = flag_seconds(args, i, flag, min, max);
+    return ArgUse::taken;
+  };
 }
 
 // One JSON document on stdout (invalid UTF-8 replaced, never thrown on).

@@ -203,20 +203,7 @@ void Consumer::Impl::dispatch(const rd_kafka_message_t& msg, const Handler& hand
   out.offset = msg.offset;
   if (msg.key != nullptr) out.key.emplace(static_cast<const char*>(msg.key), msg.key_len);
   if (msg.payload != nullptr) out.value.assign(static_cast<const char*>(msg.payload), msg.len);
-  rd_kafka_headers_t* headers = nullptr;  // owned by the message
-  if (rd_kafka_message_headers(&msg, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-      headers != nullptr) {
-    const char* name = nullptr;
-    const void* value = nullptr;
-    std::size_t size = 0;
-    for (std::size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
-                            RD_KAFKA_RESP_ERR_NO_ERROR;
-         ++i) {
-      out.headers.emplace_back(name, value != nullptr
-                                         ? std::string(static_cast<const char*>(value), size)
-                                         : std::string());
-    }
-  }
+  out.headers = message_headers(msg);
   rd_kafka_timestamp_type_t ts_type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
   const std::int64_t ts = rd_kafka_message_timestamp(&msg, &ts_type);
   if (ts_type != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE && ts >= 0) out.timestamp_ms = ts;

@@ -34,4 +34,21 @@ HandlePtr make_handle(rd_kafka_type_t type, ConfPtr conf) {
   return HandlePtr(rk);
 }
 
+std::vector<std::pair<std::string, std::string>> message_headers(const rd_kafka_message_t& msg) {
+  std::vector<std::pair<std::string, std::string>> out;
+  rd_kafka_headers_t* headers = nullptr;  // owned by the message
+  if (rd_kafka_message_headers(&msg, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR || headers == nullptr) {
+    return out;
+  }
+  const char* name = nullptr;
+  const void* value = nullptr;
+  std::size_t size = 0;
+  for (std::size_t i = 0;
+       rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+    out.emplace_back(name, value != nullptr ? std::string(static_cast<const char*>(value), size)
+                                            : std::string());
+  }
+  return out;
+}
+
 }  // namespace atlas::kafka

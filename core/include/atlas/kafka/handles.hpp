@@ -1,10 +1,13 @@
 #pragma once
 // RAII holders for librdkafka's C handles (one unique_ptr with a deleter per
-// kind), and the two calls that create configurations and clients with every
-// error checked. Used by the adapters in this directory; components use
+// kind), the calls that create configurations and clients with every error
+// checked, and a copy of a message's headers. Used by the adapters in this
+// directory (and atlasctl dlq, which reads the dead-letter topic directly); components use
 // Producer, Consumer and Admin instead.
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <librdkafka/rdkafka.h>
 
@@ -59,5 +62,9 @@ void set_property(rd_kafka_conf_t* conf, const std::string& name, const std::str
 // (so `conf` is released here); when it fails `conf` is destroyed and
 // KafkaError carries librdkafka's reason.
 HandlePtr make_handle(rd_kafka_type_t type, ConfPtr conf);
+
+// The headers of a consumed message as (name, value bytes) pairs, in record
+// order; a header without a value gets an empty string. Empty when it has none.
+std::vector<std::pair<std::string, std::string>> message_headers(const rd_kafka_message_t& msg);
 
 }  // namespace atlas::kafka
