@@ -1,6 +1,5 @@
 // atlas-rag: the reference RAG gateway (DESIGN section 7, docs/rag.md).
 // Reads the configuration, builds the Gateway, runs until SIGTERM or SIGINT.
-#include <iostream>
 #include <optional>
 #include <string>
 
@@ -27,25 +26,11 @@ Configuration is read from the environment; see docs/rag.md for every variable.
 
 int main(int argc, char** argv) {
   atlas::Redactor redactor;
-  atlas::EnvSource env = atlas::EnvSource::from_environ(environ);
   std::optional<atlas::rag::RagConfig> config;
-  try {
-    const std::vector<std::string> args = atlas::take_env_file_option(argc, argv, env);
-    for (std::size_t i = 0; i < args.size(); ++i) {
-      if (args[i] == "--help" || args[i] == "-h") {
-        std::cout << kUsage;
-        return 0;
-      }
-      std::cerr << "atlas-rag: unknown argument '" << args[i] << "'\n\n" << kUsage;
-      return 2;
-    }
-    atlas::ConfigReader reader(env, redactor);
-    config = atlas::rag::RagConfig::load(reader);
-    reader.finish();
-  } catch (const atlas::ConfigError& e) {
-    std::cerr << "atlas-rag: invalid configuration:\n";
-    for (const std::string& problem : e.problems()) std::cerr << "  - " << problem << "\n";
-    return 2;
+  if (const auto exit_code = atlas::load_startup_config(
+          argc, argv, environ, "atlas-rag", kUsage, redactor,
+          [&](atlas::ConfigReader& reader) { config = atlas::rag::RagConfig::load(reader); })) {
+    return *exit_code;
   }
 
   atlas::Logger logger("atlas-rag", config->common.log_level, config->common.log_format,

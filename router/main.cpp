@@ -1,7 +1,6 @@
 // atlas-router: webhook ingress, inbox relay, reply delivery, retries, dead
 // letters and escalation (DESIGN sections 1-5, docs/router.md). Reads the
 // configuration, builds the RouterApp, runs until SIGTERM or SIGINT.
-#include <iostream>
 #include <optional>
 #include <string>
 
@@ -30,29 +29,14 @@ Configuration is read from the environment; docs/router.md lists every variable.
 
 int main(int argc, char** argv) {
   atlas::Redactor redactor;
-  atlas::EnvSource env = atlas::EnvSource::from_environ(environ);
   std::optional<atlas::CommonConfig> common;
   std::optional<atlas::router::RouterConfig> config;
-  try {
-    const std::vector<std::string> args = atlas::take_env_file_option(argc, argv, env);
-    for (const std::string& arg : args) {
-      if (arg == "--help" || arg == "-h") {
-        std::cout << kUsage;
-        return 0;
-      }
-      std::cerr << "atlas-router: unknown argument '" << arg << "'\n\n" << kUsage;
-      return 2;
-    }
-    atlas::ConfigReader reader(env, redactor);
-    common = atlas::CommonConfig::load(reader);
-    config = atlas::router::RouterConfig::load(reader);
-    reader.finish();
-  } catch (const atlas::ConfigError& e) {
-    std::cerr << "atlas-router: invalid configuration:\n";
-    for (const std::string& problem : e.problems()) {
-      std::cerr << "  - " << redactor.redact(problem) << "\n";
-    }
-    return 2;
+  if (const auto exit_code = atlas::load_startup_config(
+          argc, argv, environ, "atlas-router", kUsage, redactor, [&](atlas::ConfigReader& reader) {
+            common = atlas::CommonConfig::load(reader);
+            config = atlas::router::RouterConfig::load(reader);
+          })) {
+    return *exit_code;
   }
 
   atlas::Logger logger("atlas-router", common->log_level, common->log_format, &redactor);

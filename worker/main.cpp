@@ -5,7 +5,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <iostream>
+#include <cstdio>
 #include <optional>
 #include <random>
 #include <string>
@@ -61,27 +61,14 @@ void raise_open_file_limit(atlas::Logger& logger) {
 
 int main(int argc, char** argv) {
   atlas::Redactor redactor;
-  atlas::EnvSource env = atlas::EnvSource::from_environ(environ);
   std::optional<atlas::CommonConfig> common;
   std::optional<atlas::worker::WorkerConfig> config;
-  try {
-    const std::vector<std::string> args = atlas::take_env_file_option(argc, argv, env);
-    for (const std::string& arg : args) {
-      if (arg == "--help" || arg == "-h") {
-        std::cout << kUsage;
-        return 0;
-      }
-      std::cerr << "atlas-worker: unknown argument '" << arg << "'\n\n" << kUsage;
-      return 2;
-    }
-    atlas::ConfigReader reader(env, redactor);
-    common = atlas::CommonConfig::load(reader);
-    config = atlas::worker::WorkerConfig::load(reader);
-    reader.finish();
-  } catch (const atlas::ConfigError& e) {
-    std::cerr << "atlas-worker: invalid configuration:\n";
-    for (const std::string& problem : e.problems()) std::cerr << "  - " << problem << "\n";
-    return 2;
+  if (const auto exit_code = atlas::load_startup_config(
+          argc, argv, environ, "atlas-worker", kUsage, redactor, [&](atlas::ConfigReader& reader) {
+            common = atlas::CommonConfig::load(reader);
+            config = atlas::worker::WorkerConfig::load(reader);
+          })) {
+    return *exit_code;
   }
   if (config->worker_id.empty()) config->worker_id = default_worker_id();
 

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "atlas/text.hpp"
@@ -336,6 +337,34 @@ std::vector<std::string> take_env_file_option(int argc, char** argv, EnvSource& 
     }
   }
   return rest;
+}
+
+std::optional<int> load_startup_config(int argc, char** argv, char** envp,
+                                       std::string_view binary, std::string_view usage,
+                                       Redactor& redactor,
+                                       const std::function<void(ConfigReader&)>& load) {
+  EnvSource env = EnvSource::from_environ(envp);
+  try {
+    const std::vector<std::string> args = take_env_file_option(argc, argv, env);
+    for (const std::string& arg : args) {
+      if (arg == "--help" || arg == "-h") {
+        std::cout << usage;
+        return 0;
+      }
+      std::cerr << binary << ": unknown argument '" << arg << "'\n\n" << usage;
+      return 2;
+    }
+    ConfigReader reader(env, redactor);
+    load(reader);
+    reader.finish();
+  } catch (const ConfigError& e) {
+    std::cerr << binary << ": invalid configuration:\n";
+    for (const std::string& problem : e.problems()) {
+      std::cerr << "  - " << redactor.redact(problem) << "\n";
+    }
+    return 2;
+  }
+  return std::nullopt;
 }
 
 }  // namespace atlas

@@ -3,6 +3,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -186,6 +189,70 @@ TEST_CASE("config: take_env_file_option strips the option and loads the file") {
   CHECK(env.raw("RAG_PORT") == "9999");
   char* bad[] = {a0.data(), a1.data(), nullptr};
   CHECK_THROWS_AS(atlas::take_env_file_option(2, bad, env), ConfigError);
+}
+
+namespace {
+// What load_startup_config printed and returned for one command line.
+struct Startup {
+  std::optional<int> exit_code;
+  std::string out, err;
+  bool loaded = false;  // the loader ran and finish() passed
+};
+
+Startup run_startup(std::vector<std::string> args, std::vector<std::string> environment) {
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (auto& e : environment) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::ostringstream out, err;
+  std::streambuf* old_out = std::cout.rdbuf(out.rdbuf());
+  std::streambuf* old_err = std::cerr.rdbuf(err.rdbuf());
+  Startup result;
+  Redactor redactor;
+  result.exit_code = atlas::load_startup_config(
+      static_cast<int>(args.size()), argv.data(), envp.data(), "atlas-test", "usage: atlas-test\n",
+      redactor, [&](ConfigReader& reader) {
+        (void)reader.secret("TEST_TOKEN");
+        (void)reader.integer("TEST_PORT", 1, 1, 65535);
+        if (reader.ok()) reader.problem("TEST_TOKEN is " + reader.string("TEST_ECHO", ""));
+      });
+  std::cout.rdbuf(old_out);
+  std::cerr.rdbuf(old_err);
+  result.out = out.str();
+  result.err = err.str();
+  return result;
+}
+}  // namespace
+
+TEST_CASE("config: load_startup_config answers --help, rejects arguments, lists problems") {
+  const Startup help = run_startup({"atlas-test", "-h"}, {});
+  CHECK(help.exit_code == 0);
+  CHECK(help.out == "usage: atlas-test\n");
+  CHECK(help.err.empty());
+
+  const Startup unknown = run_startup({"atlas-test", "--bogus"}, {});
+  CHECK(unknown.exit_code == 2);
+  CHECK(unknown.out.empty());
+  CHECK(unknown.err == "atlas-test: unknown argument '--bogus'\n\nusage: atlas-test\n");
+
+  const Startup bad = run_startup({"atlas-test"}, {"TEST_PORT=nope"});
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.rfind("atlas-test: invalid configuration:\n  - ", 0) == 0);
+  CHECK(bad.err.find("TEST_PORT") != std::string::npos);
+
+  // Problems are redacted: a secret read by the loader never reaches stderr.
+  const Startup leak =
+      run_startup({"atlas-test"}, {"TEST_TOKEN=s3cr3t-value", "TEST_ECHO=s3cr3t-value"});
+  CHECK(leak.exit_code == 2);
+  CHECK(leak.err.find("TEST_TOKEN is") != std::string::npos);
+  CHECK(leak.err.find("s3cr3t-value") == std::string::npos);
+
+  const Startup missing_file = run_startup({"atlas-test", "--env-file"}, {});
+  CHECK(missing_file.exit_code == 2);
+  CHECK(missing_file.err ==
+        "atlas-test: invalid configuration:\n  - --env-file needs a path: --env-file .env\n");
 }
 
 TEST_CASE("redaction: URL passwords and registered secrets never survive") {

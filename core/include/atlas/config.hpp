@@ -7,6 +7,7 @@
 // they are read.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -128,5 +129,22 @@ struct CommonConfig {
 // Splits argv into "--env-file PATH" (loaded into `env`) and the rest.
 // Throws ConfigError when --env-file has no value or the file is bad.
 std::vector<std::string> take_env_file_option(int argc, char** argv, EnvSource& env);
+
+// The start-up dance every service binary shares (atlas-worker, atlas-router,
+// atlas-rag), so their command lines behave the same:
+//   - "--env-file PATH" is taken from argv (take_env_file_option);
+//   - --help or -h prints `usage` to stdout: exit code 0;
+//   - any other argument prints "<binary>: unknown argument '<arg>'", a blank
+//     line and `usage` to stderr: exit code 2;
+//   - `load` reads the configuration from a ConfigReader over `envp` and the
+//     env file, then finish() is called;
+//   - a ConfigError (bad env file or bad variables) prints
+//     "<binary>: invalid configuration:" and each problem as "  - <problem>",
+//     passed through `redactor`, to stderr: exit code 2.
+// Returns nullopt when the configuration is loaded and the binary should run,
+// otherwise the exit code main() should return.
+[[nodiscard]] std::optional<int> load_startup_config(
+    int argc, char** argv, char** envp, std::string_view binary, std::string_view usage,
+    Redactor& redactor, const std::function<void(ConfigReader&)>& load);
 
 }  // namespace atlas
