@@ -1,5 +1,6 @@
 #pragma once
 // Small text helpers shared by every component.
+#include <string>
 #include <string_view>
 
 namespace atlas {
@@ -22,6 +23,28 @@ namespace atlas {
   while (!text.empty() && is_ascii_space(text.front())) text.remove_prefix(1);
   while (!text.empty() && is_ascii_space(text.back())) text.remove_suffix(1);
   return text;
+}
+
+// %XX decoding as libpq does it for connection URIs and as paths use it
+// ("%2Fv1%2Fresponses" -> "/v1/responses"). '+' stays '+' (this is not form
+// decoding: router/form_decode.hpp is), and a malformed or cut-off escape is
+// kept as written.
+[[nodiscard]] inline std::string percent_decode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size()) {
+      const int hi = hex_digit_value(text[i + 1]);
+      const int lo = hex_digit_value(text[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(text[i]);
+  }
+  return out;
 }
 
 }  // namespace atlas

@@ -14,25 +14,6 @@ namespace {
 using Pair = std::pair<std::string, std::string>;
 
 
-// %XX decoding as libpq does it; a malformed escape is kept as written.
-std::string percent_decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size()) {
-      const int hi = hex_digit_value(text[i + 1]);
-      const int lo = hex_digit_value(text[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(text[i]);
-  }
-  return out;
-}
-
 // The query part of a URI split into decoded key/value pairs.
 std::vector<Pair> uri_parameters(std::string_view uri) {
   std::vector<Pair> out;

@@ -61,25 +61,6 @@ inline bool starts_with(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
 }
 
-// "%2Fv1%2Fresponses" -> "/v1/responses"; '+' stays '+' (paths, not forms).
-inline std::string percent_decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size()) {
-      const int hi = atlas::hex_digit_value(text[i + 1]);
-      const int lo = atlas::hex_digit_value(text[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(text[i]);
-  }
-  return out;
-}
-
 // The value of `name` in a query string "a=1&path=%2Fv1", percent-decoded.
 inline std::optional<std::string> query_param(std::string_view query, std::string_view name) {
   while (!query.empty()) {
@@ -87,7 +68,8 @@ inline std::optional<std::string> query_param(std::string_view query, std::strin
     const std::string_view pair = query.substr(0, amp);
     const auto eq = pair.find('=');
     if (pair.substr(0, eq) == name) {
-      return eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1));
+      return eq == std::string_view::npos ? std::string()
+                                          : atlas::percent_decode(pair.substr(eq + 1));
     }
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);
