@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "atlas/http/client.hpp"
+#include "log_lines.hpp"
 #include "pg_fixture.hpp"
 #include "process.hpp"
 #include "test_paths.hpp"
@@ -23,13 +24,7 @@ namespace {
 
 // The port from the "atlas-rag listening" log line, or 0.
 int listening_port(const std::string& log) {
-  std::istringstream in(log);
-  std::string line;
-  while (std::getline(in, line)) {
-    const json j = json::parse(line, nullptr, false);
-    if (j.is_object() && j.value("msg", "") == "atlas-rag listening") return j.value("port", 0);
-  }
-  return 0;
+  return atlas::test::logged_port(log, "atlas-rag listening");
 }
 
 std::map<std::string, std::string> base_env(const std::string& database_url) {

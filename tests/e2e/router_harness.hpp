@@ -24,6 +24,7 @@
 #include "atlas/uuid.hpp"
 #include "devbus_fixture.hpp"
 #include "http_raw_socket.hpp"
+#include "log_lines.hpp"
 #include "pg_fixture.hpp"
 #include "process.hpp"
 #include "test_paths.hpp"
@@ -40,17 +41,6 @@ inline std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// The value of `field` in the first JSON log line whose msg is `msg`, or null.
-inline json log_field(const std::string& log, const std::string& msg, const std::string& field) {
-  std::istringstream in(log);
-  std::string line;
-  while (std::getline(in, line)) {
-    const json j = json::parse(line, nullptr, false);
-    if (j.is_object() && j.value("msg", "") == msg && j.contains(field)) return j[field];
-  }
-  return nullptr;
 }
 
 // The environment every router in these tests starts with.
@@ -76,8 +66,8 @@ class RouterProcess {
                                               env, dir_.path());
     const bool up = wait_until(
         [&] {
-          const json port = log_field(process_->stderr_text(), "atlas-router listening", "port");
-          if (port.is_number()) port_ = port.get<int>();
+          const int port = logged_port(process_->stderr_text(), "atlas-router listening");
+          if (port > 0) port_ = port;
           return port_ > 0 || !process_->running();
         },
         60s, 50ms);
@@ -99,13 +89,7 @@ class RouterProcess {
   // SIGTERM and wait; the exit status.
   ExitStatus stop() {
     if (stopped_) return *stopped_;
-    process_->kill(SIGTERM);
-    auto status = process_->wait_for_exit(40s);
-    if (!status) {
-      process_->kill(SIGKILL);
-      status = process_->wait_for_exit(5s);
-    }
-    stopped_ = status.value_or(ExitStatus{false, -1, SIGKILL});
+    stopped_ = process_->terminate(40s);
     return *stopped_;
   }
 

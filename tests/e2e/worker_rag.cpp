@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "atlas/http/client.hpp"
+#include "log_lines.hpp"
 #include "test_paths.hpp"
 #include "worker_stack.hpp"
 
@@ -22,14 +23,9 @@ using atlas::test::Stack;
 
 namespace {
 
+// The port from the "atlas-rag listening" log line, or 0.
 int listening_port(const std::string& log) {
-  std::istringstream in(log);
-  std::string line;
-  while (std::getline(in, line)) {
-    const json j = json::parse(line, nullptr, false);
-    if (j.is_object() && j.value("msg", "") == "atlas-rag listening") return j.value("port", 0);
-  }
-  return 0;
+  return atlas::test::logged_port(log, "atlas-rag listening");
 }
 
 }  // namespace

@@ -47,13 +47,7 @@ KafkaSettings DevbusFixture::settings() const {
 
 ExitStatus DevbusFixture::stop() {
   if (stopped_) return *stopped_;
-  process_->kill(SIGTERM);
-  auto status = process_->wait_for_exit(std::chrono::seconds(10));
-  if (!status) {
-    process_->kill(SIGKILL);
-    status = process_->wait_for_exit(std::chrono::seconds(5));
-  }
-  stopped_ = status.value_or(ExitStatus{false, -1, SIGKILL});
+  stopped_ = process_->terminate(std::chrono::seconds(10));
   return *stopped_;
 }
 

@@ -133,13 +133,7 @@ int FakeUpstream::count(std::string path, std::string model) {
 ExitStatus FakeUpstream::stop() {
   if (stopped_) return *stopped_;
   client_.reset();
-  process_->kill(SIGTERM);
-  auto status = process_->wait_for_exit(std::chrono::seconds(10));
-  if (!status) {
-    process_->kill(SIGKILL);
-    status = process_->wait_for_exit(std::chrono::seconds(5));
-  }
-  stopped_ = status.value_or(ExitStatus{false, -1, SIGKILL});
+  stopped_ = process_->terminate(std::chrono::seconds(10));
   return *stopped_;
 }
 

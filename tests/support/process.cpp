@@ -187,6 +187,16 @@ ChildProcess::~ChildProcess() {
   }
 }
 
+ExitStatus ChildProcess::terminate(std::chrono::milliseconds grace) {
+  kill(SIGTERM);
+  auto status = wait_for_exit(grace);
+  if (!status) {
+    kill(SIGKILL);
+    status = wait_for_exit(std::chrono::seconds(5));
+  }
+  return status.value_or(ExitStatus{false, -1, SIGKILL});
+}
+
 bool ChildProcess::kill(int sig) {
   if (pid_ <= 0 || status_) return false;
   return ::kill(pid_, sig) == 0;

@@ -84,6 +84,9 @@ class ChildProcess {
   std::optional<ExitStatus> wait_for_exit(std::chrono::milliseconds timeout);
   // True while the process has not ended (reaps it if it has).
   bool running();
+  // Stops the process: SIGTERM, up to `grace` to exit, then SIGKILL and up to
+  // 5 s more. The exit status ("killed by signal 9" if it could not be reaped).
+  ExitStatus terminate(std::chrono::milliseconds grace);
 
   [[nodiscard]] const std::string& stdout_path() const { return stdout_path_; }
   [[nodiscard]] const std::string& stderr_path() const { return stderr_path_; }

@@ -6,6 +6,7 @@
 #include "atlas/envelope.hpp"
 #include "atlas/http/client.hpp"
 #include "atlas/uuid.hpp"
+#include "log_lines.hpp"
 #include "test_paths.hpp"
 
 namespace atlas::test {
@@ -44,16 +45,8 @@ WorkerProcess::~WorkerProcess() = default;
 bool WorkerProcess::wait_ready(std::chrono::milliseconds timeout) {
   const bool started = wait_until(
       [&] {
-        std::istringstream in(log());
-        std::string line;
-        while (std::getline(in, line)) {
-          const json j = json::parse(line, nullptr, false);
-          if (j.is_object() && j.value("msg", "") == "atlas-worker starting") {
-            metrics_port_ = j.value("metrics_port", 0);
-            return metrics_port_ > 0;
-          }
-        }
-        return !process_->running();
+        metrics_port_ = logged_port(log(), "atlas-worker starting", "metrics_port");
+        return metrics_port_ > 0 || !process_->running();
       },
       timeout, 50ms);
   if (!started || metrics_port_ == 0) return false;
@@ -81,11 +74,7 @@ std::optional<double> WorkerProcess::metric(const std::string& sample) const {
 }
 
 ExitStatus WorkerProcess::terminate(std::chrono::milliseconds timeout) {
-  process_->kill(SIGTERM);
-  const auto status = process_->wait_for_exit(timeout);
-  if (status) return *status;
-  process_->kill(SIGKILL);
-  return process_->wait_for_exit(10s).value_or(ExitStatus{});
+  return process_->terminate(timeout);
 }
 
 std::string CollectedMessage::header(const std::string& name) const {
