@@ -15,8 +15,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
-#include <iomanip>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -33,6 +31,7 @@
 
 #include "atlas/http/client.hpp"
 #include "atlas/rag/gateway.hpp"
+#include "bench_support.hpp"
 
 #ifdef ATLAS_BENCH_HAS_TEST_SUPPORT
 #include "pg_fixture.hpp"
@@ -44,6 +43,10 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+using atlas::bench::fixed;
+using atlas::bench::load_average;
+using atlas::bench::percentile;
+
 struct Options {
   std::size_t chunks = 100'000;
   std::size_t queries = 2'000;
@@ -54,20 +57,17 @@ struct Options {
 
 std::optional<Options> parse(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    const auto value = [&]() -> std::string {
-      if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
-      return argv[++i];
-    };
+  atlas::bench::Args args(argc, argv);
+  while (args.next()) {
+    const std::string& a = args.flag();
     if (a == "--chunks") {
-      o.chunks = std::stoul(value());
+      o.chunks = std::stoul(args.value());
     } else if (a == "--queries") {
-      o.queries = std::stoul(value());
+      o.queries = std::stoul(args.value());
     } else if (a == "--database-url") {
-      o.database_url = value();
+      o.database_url = args.value();
     } else if (a == "--output") {
-      o.output = value();
+      o.output = args.value();
     } else if (a == "--no-write") {
       o.write = false;
     } else if (a == "--smoke") {
@@ -79,7 +79,7 @@ std::optional<Options> parse(int argc, char** argv) {
                    "[--output FILE] [--no-write] [--smoke]\n";
       return std::nullopt;
     } else {
-      throw std::invalid_argument("unknown argument " + a);
+      args.reject();
     }
   }
   return o;
@@ -141,58 +141,6 @@ std::string make_document(const std::vector<std::string>& vocab, Zipf& zipf, std
     }
   }
   return doc;
-}
-
-// The 1-minute load average (other work on the machine skews every number).
-std::string load_average() {
-  std::ifstream in("/proc/loadavg");
-  std::string one;
-  in >> one;
-  return one.empty() ? "unknown" : one;
-}
-
-double percentile(std::vector<double> sorted, double p) {
-  if (sorted.empty()) return 0;
-  std::sort(sorted.begin(), sorted.end());
-  const double rank = p / 100.0 * double(sorted.size() - 1);
-  const auto lo = std::size_t(std::floor(rank));
-  const auto hi = std::size_t(std::ceil(rank));
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - double(lo));
-}
-
-std::string fixed(double x, int digits) {
-  std::ostringstream s;
-  s << std::fixed << std::setprecision(digits) << x;
-  return s.str();
-}
-
-// Replaces the "## RAG gateway" section of `path` (up to the next "## "), or
-// appends it; creates the file with a title when missing.
-void write_section(const std::string& path, const std::string& section) {
-  std::string text;
-  {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    text = s.str();
-  }
-  if (text.empty()) {
-    text = "# Benchmarks\n\nResults of the programs in `bench/`, run by hand on the development "
-           "machine (2 shared cores). Each section is rewritten by its benchmark.\n";
-  }
-  const std::string header = "## RAG gateway";
-  const std::size_t start = text.find(header);
-  if (start == std::string::npos) {
-    if (text.back() != '\n') text += '\n';
-    text += "\n" + section;
-  } else {
-    std::size_t end = text.find("\n## ", start + header.size());
-    end = end == std::string::npos ? text.size() : end + 1;
-    // Keep the blank line before the section that follows.
-    text.replace(start, end - start, end < text.size() ? section + "\n" : section);
-  }
-  std::ofstream out(path, std::ios::trunc);
-  out << text;
 }
 
 struct QueryStats {
@@ -351,11 +299,11 @@ int main(int argc, char** argv) {
   gateway.stop();
 
   const auto row = [&](const std::string& name, const QueryStats& s) {
-    return "| " + name + " | " + std::to_string(s.ms.size()) + " | " +
-           fixed(percentile(s.ms, 50), 2) + " | " + fixed(percentile(s.ms, 95), 2) + " | " +
-           fixed(percentile(s.ms, 99), 2) + " | " +
-           fixed(*std::max_element(s.ms.begin(), s.ms.end()), 2) + " | " +
-           fixed(double(s.results) / double(s.ms.size()), 1) + " |\n";
+    return atlas::bench::table_row({name, std::to_string(s.ms.size()),
+                                    fixed(percentile(s.ms, 50), 2), fixed(percentile(s.ms, 95), 2),
+                                    fixed(percentile(s.ms, 99), 2),
+                                    fixed(*std::max_element(s.ms.begin(), s.ms.end()), 2),
+                                    fixed(double(s.results) / double(s.ms.size()), 1)});
   };
   const double p95 = percentile(plain.ms, 95);
   const double p95_collapsed = percentile(collapsed.ms, 95);
@@ -371,8 +319,8 @@ int main(int argc, char** argv) {
           << fixed(double(indexed_bytes) / 1e6, 1) << " MB in " << fixed(index_s, 1) << " s = **"
           << fixed(mb_per_s, 2) << " MB/s** (aim: >= 2 MB/s: "
           << (mb_per_s >= 2.0 ? "met" : "NOT met") << ").\n\n"
-          << "| query_chat | queries | p50 ms | p95 ms | p99 ms | max ms | results/query |\n"
-          << "|---|---|---|---|---|---|---|\n"
+          << atlas::bench::table_header({"query_chat", "queries", "p50 ms", "p95 ms", "p99 ms",
+                                         "max ms", "results/query"})
           << row("plain", plain) << row("collapse_by_file", collapsed) << "\n"
           << "Aim: p95 under 20 ms: plain " << (p95 < 20.0 ? "met" : "NOT met") << " ("
           << fixed(p95, 2) << " ms), collapse_by_file "
@@ -382,7 +330,7 @@ int main(int argc, char** argv) {
           << ": other processes on the machine inflate every figure.\n";
   std::cout << section.str();
   if (opts->write) {
-    write_section(opts->output, section.str());
+    atlas::bench::write_section(opts->output, "## RAG gateway", section.str());
     std::cerr << "rag_bench: wrote " << opts->output << "\n";
   }
   return 0;

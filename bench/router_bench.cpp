@@ -18,8 +18,6 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <fstream>
-#include <iomanip>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -37,6 +35,7 @@
 #include "atlas/log.hpp"
 #include "atlas/router/router_app.hpp"
 #include "atlas/router/signature.hpp"
+#include "bench_support.hpp"
 
 #ifdef ATLAS_BENCH_HAS_TEST_SUPPORT
 #include "pg_fixture.hpp"
@@ -48,6 +47,9 @@ using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+using atlas::bench::fixed;
+using atlas::bench::load_average_value;
 
 constexpr const char* kSecret = "bench-signing-secret";
 
@@ -61,18 +63,15 @@ struct Options {
 
 std::optional<Options> parse(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    const auto value = [&]() -> std::string {
-      if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
-      return argv[++i];
-    };
+  atlas::bench::Args args(argc, argv);
+  while (args.next()) {
+    const std::string& a = args.flag();
     if (a == "--requests") {
-      o.requests = std::stoul(value());
+      o.requests = std::stoul(args.value());
     } else if (a == "--concurrency") {
-      o.concurrency = {std::max<std::size_t>(1, std::stoul(value()))};
+      o.concurrency = {std::max<std::size_t>(1, std::stoul(args.value()))};
     } else if (a == "--output") {
-      o.output = value();
+      o.output = args.value();
     } else if (a == "--no-write") {
       o.write = false;
     } else if (a == "--smoke") {
@@ -84,56 +83,19 @@ std::optional<Options> parse(int argc, char** argv) {
                    "[--no-write] [--smoke]\n";
       return std::nullopt;
     } else {
-      throw std::invalid_argument("unknown argument " + a);
+      args.reject();
     }
   }
   return o;
 }
 
-std::string fixed(double x, int digits) {
-  std::ostringstream s;
-  s << std::fixed << std::setprecision(digits) << x;
-  return s.str();
-}
-
-double load_average() {
-  std::ifstream in("/proc/loadavg");
-  double one = 0;
-  in >> one;
-  return one;
-}
-
+// The value at fraction `p` (0 to 1) of the SORTED `sorted`, by nearest rank
+// (not interpolated like atlas::bench::percentile: kept so that the figures
+// stay comparable with the earlier runs in docs/benchmarks.md).
 double percentile(const std::vector<double>& sorted, double p) {
   if (sorted.empty()) return 0;
   const auto index = static_cast<std::size_t>(p * static_cast<double>(sorted.size() - 1) + 0.5);
   return sorted[std::min(index, sorted.size() - 1)];
-}
-
-// Replaces the "## Router" section of `path` (up to the next "## "), or appends it.
-void write_section(const std::string& path, const std::string& section) {
-  std::string text;
-  {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    text = s.str();
-  }
-  if (text.empty()) {
-    text = "# Benchmarks\n\nResults of the programs in `bench/`, run by hand on the development "
-           "machine (2 shared cores). Each section is rewritten by its benchmark.\n";
-  }
-  const std::string header = "## Router";
-  const std::size_t start = text.find(header);
-  if (start == std::string::npos) {
-    if (text.back() != '\n') text += '\n';
-    text += "\n" + section;
-  } else {
-    std::size_t end = text.find("\n## ", start + header.size());
-    end = end == std::string::npos ? text.size() : end + 1;
-    text.replace(start, end - start, section);
-  }
-  std::ofstream out(path, std::ios::trunc);
-  out << text;
 }
 
 // A signed Slack app_mention, unique per index.
@@ -221,7 +183,7 @@ int main(int argc, char** argv) {
   return 2;
 #else
   if (opts->output.empty()) opts->output = atlas::test::source_dir() + "/docs/benchmarks.md";
-  const double load_start = load_average();
+  const double load_start = load_average_value();
 
   atlas::test::PgFixture pg("router_bench");
   atlas::test::TempDir bus_dir("router-bench-bus");
@@ -279,7 +241,7 @@ int main(int argc, char** argv) {
     }
     levels.push_back(std::move(level));
   }
-  const double load_end = load_average();
+  const double load_end = load_average_value();
 
   // No loss, no duplicates: one message on architect_in per accepted request
   // (after the relay has published any request stored in PostgreSQL).
@@ -314,8 +276,8 @@ int main(int argc, char** argv) {
              "(HMAC check, JSON translation, a dedupe claim in PostgreSQL, a produce to "
              "`architect_in` with acks=all), answered 200 only once durable. Client, router, "
              "PostgreSQL and the mock brokers share the machine's 2 cores.\n\n"
-          << "| requests | in flight | seconds | requests/s | p50 ms | p95 ms | p99 ms | max ms | answers |\n"
-          << "|---|---|---|---|---|---|---|---|---|\n";
+          << atlas::bench::table_header({"requests", "in flight", "seconds", "requests/s", "p50 ms",
+                                         "p95 ms", "p99 ms", "max ms", "answers"});
   bool throughput_met = false;
   bool latency_met = false;
   std::string verdicts;
@@ -329,10 +291,11 @@ int main(int argc, char** argv) {
       statuses += std::to_string(n) + " x " +
                   (status == 0 ? std::string("transport error") : std::to_string(status));
     }
-    section << "| " << opts->requests << " | " << level.concurrency << " | " << fixed(r.seconds, 2)
-            << " | **" << fixed(rate, 0) << "** | " << fixed(percentile(r.ms, 0.50), 2) << " | "
-            << fixed(percentile(r.ms, 0.95), 2) << " | " << fixed(p99, 2) << " | "
-            << fixed(r.ms.empty() ? 0 : r.ms.back(), 2) << " | " << statuses << " |\n";
+    section << atlas::bench::table_row(
+        {std::to_string(opts->requests), std::to_string(level.concurrency), fixed(r.seconds, 2),
+         "**" + fixed(rate, 0) + "**", fixed(percentile(r.ms, 0.50), 2),
+         fixed(percentile(r.ms, 0.95), 2), fixed(p99, 2), fixed(r.ms.empty() ? 0 : r.ms.back(), 2),
+         statuses});
     throughput_met = throughput_met || rate >= 20'000;
     latency_met = latency_met || p99 < 25;
     if (!verdicts.empty()) verdicts += "; ";
@@ -364,7 +327,7 @@ int main(int argc, char** argv) {
           "they expire (`ROUTER_DEDUPE_TTL_S`, 24 h), which makes the claims slower as it grows.\n";
   std::cout << section.str();
   if (opts->write) {
-    write_section(opts->output, section.str());
+    atlas::bench::write_section(opts->output, "## Router", section.str());
     std::cerr << "router_bench: wrote " << opts->output << "\n";
   }
   return exact ? 0 : 1;

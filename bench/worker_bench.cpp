@@ -44,14 +44,11 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cmath>
 #include <cstdint>
 #include <deque>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <future>
-#include <iomanip>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -70,6 +67,7 @@
 #include "atlas/kafka/producer.hpp"
 #include "atlas/log.hpp"
 #include "atlas/uuid.hpp"
+#include "bench_support.hpp"
 
 #ifdef ATLAS_BENCH_HAS_TEST_SUPPORT
 // DevbusFixture reports a bad exit through doctest when a test runs; this
@@ -90,6 +88,11 @@ using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
 namespace {
+
+using atlas::bench::fixed;
+using atlas::bench::load_average;
+using atlas::bench::percentile;
+using atlas::bench::read_file;
 
 // atlas-rag's query_chat p95 on the development machine (docs/benchmarks.md).
 constexpr std::int64_t kRealisticRagDelayMs = 20;
@@ -116,44 +119,41 @@ const char* kUsage =
 
 std::optional<Options> parse(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    const auto value = [&]() -> std::string {
-      if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
-      return argv[++i];
-    };
+  atlas::bench::Args args(argc, argv);
+  while (args.next()) {
+    const std::string& a = args.flag();
     if (a == "--tasks") {
-      o.tasks = std::stoul(value());
+      o.tasks = std::stoul(args.value());
     } else if (a == "--window") {
-      o.window = std::max<std::size_t>(1, std::stoul(value()));
+      o.window = std::max<std::size_t>(1, std::stoul(args.value()));
     } else if (a == "--max-inflight") {
-      o.max_inflight = std::stoi(value());
+      o.max_inflight = std::stoi(args.value());
     } else if (a == "--db-connections") {
-      o.db_connections = std::stoi(value());
+      o.db_connections = std::stoi(args.value());
     } else if (a == "--delay-ms") {
-      o.delay_ms = std::stoll(value());
+      o.delay_ms = std::stoll(args.value());
     } else if (a == "--rag-delay-ms") {
-      o.rag_delays = {std::stoll(value())};
+      o.rag_delays = {std::stoll(args.value())};
     } else if (a == "--pg-stats") {
       o.pg_stats = true;
     } else if (a == "--fake-threads") {
-      o.fake_threads = std::stoi(value());
+      o.fake_threads = std::stoi(args.value());
     } else if (a == "--timeout-s") {
-      o.timeout = std::chrono::seconds(std::stoll(value()));
+      o.timeout = std::chrono::seconds(std::stoll(args.value()));
     } else if (a == "--env") {
-      const std::string kv = value();
+      const std::string kv = args.value();
       const std::size_t eq = kv.find('=');
       if (eq == std::string::npos || eq == 0) throw std::invalid_argument("--env needs KEY=VALUE");
       o.extra_env[kv.substr(0, eq)] = kv.substr(eq + 1);
     } else if (a == "--write-docs") {
       o.write_docs = true;
     } else if (a == "--output") {
-      o.output = value();
+      o.output = args.value();
     } else if (a == "--help" || a == "-h") {
       std::cout << kUsage;
       return std::nullopt;
     } else {
-      throw std::invalid_argument("unknown argument " + a);
+      args.reject();
     }
   }
   if (o.rag_delays.empty()) o.rag_delays = {o.delay_ms, kRealisticRagDelayMs};
@@ -169,13 +169,6 @@ std::optional<Options> parse(int argc, char** argv) {
 // Everything below drives the stack through the test support library.
 
 // ---- /proc ------------------------------------------------------------------
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // utime + stime of `pid` in seconds; nullopt when the process is gone.
 std::optional<double> cpu_seconds(pid_t pid) {
@@ -265,13 +258,6 @@ std::pair<double, double> machine_jiffies() {
   return {total - idle, total};
 }
 
-std::string load_average() {
-  std::ifstream in("/proc/loadavg");
-  std::string one;
-  in >> one;
-  return one.empty() ? "unknown" : one;
-}
-
 // A TCP port of 127.0.0.1 free right now (the kernel's pick for port 0).
 int free_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -290,64 +276,9 @@ int free_port() {
   return port;
 }
 
-// ---- statistics and text ------------------------------------------------------
-
-double percentile(std::vector<double> values, double p) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  const double rank = p / 100.0 * double(values.size() - 1);
-  const auto lo = std::size_t(std::floor(rank));
-  const auto hi = std::size_t(std::ceil(rank));
-  return values[lo] + (values[hi] - values[lo]) * (rank - double(lo));
-}
-
-std::string fixed(double x, int digits) {
-  std::ostringstream s;
-  s << std::fixed << std::setprecision(digits) << x;
-  return s.str();
-}
+// ---- time ---------------------------------------------------------------------
 
 double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
-
-// Replaces the "## atlas-worker" section of `path` (from its heading to the
-// next "## " heading or the end), or appends it. Other sections (RAG
-// gateway, Router, ...) belong to other benchmarks and are left byte for
-// byte as they are; the file is read just before it is written, so a section
-// another benchmark wrote meanwhile is kept.
-void write_section(const std::string& path, const std::string& section) {
-  std::string text = read_file(path);
-  if (text.empty()) {
-    text = "# Benchmarks\n\nResults of the programs in `bench/`, run by hand on the development "
-           "machine (2 shared cores). Each section is rewritten by its benchmark.\n";
-  }
-  const std::string heading = "## atlas-worker";
-  std::size_t start = std::string::npos;
-  // Only a heading at the start of a line counts.
-  for (std::size_t at = text.find(heading); at != std::string::npos;
-       at = text.find(heading, at + 1)) {
-    if (at == 0 || text[at - 1] == '\n') {
-      start = at;
-      break;
-    }
-  }
-  if (start == std::string::npos) {
-    if (text.back() != '\n') text += '\n';
-    text += "\n" + section;
-  } else {
-    std::size_t end = text.find("\n## ", start + heading.size());
-    end = end == std::string::npos ? text.size() : end + 1;
-    // Keep one blank line before the next section.
-    std::string replacement = section;
-    if (end < text.size() && replacement.back() == '\n') replacement += '\n';
-    text.replace(start, end - start, replacement);
-  }
-  const std::string tmp = path + ".worker_bench.tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << text;
-  }
-  std::filesystem::rename(tmp, path);
-}
 
 // ---- replies --------------------------------------------------------------------
 
@@ -637,15 +568,18 @@ std::string report(const Options& opts, const std::vector<Result>& results) {
     << "- **RAG 20 ms** keeps the LLM at 2 s and answers RAG after 20 ms, the p95 of the real "
        "`atlas-rag` measured above: ceiling 507 tasks/s. The aim applies to this phase.\n\n";
 
-  s << "| measure |";
-  for (const Result& r : results) s << " RAG " << (r.rag_delay_ms >= 1000 ? fixed(double(r.rag_delay_ms) / 1000.0, 0) + " s" : std::to_string(r.rag_delay_ms) + " ms") << " |";
-  s << "\n|---|";
-  for (std::size_t i = 0; i < results.size(); ++i) s << "---|";
-  s << "\n";
+  std::vector<std::string> columns = {"measure"};
+  for (const Result& r : results) {
+    columns.push_back("RAG " + (r.rag_delay_ms >= 1000
+                                    ? fixed(double(r.rag_delay_ms) / 1000.0, 0) + " s"
+                                    : std::to_string(r.rag_delay_ms) + " ms"));
+  }
+  s << atlas::bench::table_header(columns);
+  // One row: `name`, then `f` of each phase's result.
   const auto row = [&](const std::string& name, const std::function<std::string(const Result&)>& f) {
-    s << "| " << name << " |";
-    for (const Result& r : results) s << " " << f(r) << " |";
-    s << "\n";
+    std::vector<std::string> cells = {name};
+    for (const Result& r : results) cells.push_back(f(r));
+    s << atlas::bench::table_row(cells);
   };
   row("ceiling (1024 in flight / both delays)",
       [](const Result& r) { return fixed(r.ceiling, 0) + " tasks/s"; });
@@ -904,7 +838,7 @@ int main(int argc, char** argv) {
   bool clean = true;
   for (const Result& r : results) clean = clean && r.clean();
   if (opts->write_docs) {
-    write_section(opts->output, section);
+    atlas::bench::write_section(opts->output, "## atlas-worker", section);
     std::cerr << "worker_bench: wrote the atlas-worker section of " << opts->output << "\n";
   }
   if (!clean) {
