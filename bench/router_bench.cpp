@@ -5,7 +5,7 @@
 // atlas-devbus, and is driven over HTTP on localhost with keep-alive
 // connections, `--concurrency` requests in flight.
 //
-//   router_bench                  # 100,000 requests at 32 and at 128 in flight;
+//   router_bench                  # 100,000 requests at 64, 192 and 256 in flight;
 //                                 # updates docs/benchmarks.md
 //   router_bench --smoke          # 3,000 requests; writes nothing
 //   router_bench --requests N --concurrency C --no-write --output FILE
@@ -30,12 +30,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "atlas/http/client.hpp"
 #include "atlas/kafka/admin.hpp"
 #include "atlas/log.hpp"
 #include "atlas/router/router_app.hpp"
 #include "atlas/router/signature.hpp"
 #include "bench_support.hpp"
+#include "http_load.hpp"
 
 #ifdef ATLAS_BENCH_HAS_TEST_SUPPORT
 #include "pg_fixture.hpp"
@@ -49,6 +49,7 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 using atlas::bench::fixed;
+using atlas::bench::LoadResult;
 using atlas::bench::load_average_value;
 
 constexpr const char* kSecret = "bench-signing-secret";
@@ -56,7 +57,7 @@ constexpr const char* kSecret = "bench-signing-secret";
 struct Options {
   std::size_t requests = 100'000;
   std::size_t warmup = 2'000;
-  std::vector<std::size_t> concurrency = {32, 128};
+  std::vector<std::size_t> concurrency = {64, 192, 256};
   bool write = true;
   std::string output;
 };
@@ -98,8 +99,9 @@ double percentile(const std::vector<double>& sorted, double p) {
   return sorted[std::min(index, sorted.size() - 1)];
 }
 
-// A signed Slack app_mention, unique per index.
-atlas::http::ClientRequest signed_event(const std::string& url, std::size_t index) {
+// A signed Slack app_mention, unique per index, as the bytes of an HTTP/1.1
+// request to /slack/events.
+std::string signed_event(std::size_t index) {
   const std::string ts = std::to_string(
       std::chrono::duration_cast<std::chrono::seconds>(
           std::chrono::system_clock::now().time_since_epoch())
@@ -116,55 +118,10 @@ atlas::http::ClientRequest signed_event(const std::string& url, std::size_t inde
              {"ts", "1700000000." + std::to_string(100000 + index)},
              {"text", "<@UATLAS> design a minimal CI pipeline for service " + std::to_string(index)}}}}
           .dump();
-  atlas::http::ClientRequest r;
-  r.method = "POST";
-  r.url = url;
-  r.headers = {{"Content-Type", "application/json"},
-               {"X-Slack-Request-Timestamp", ts},
-               {"X-Slack-Signature", atlas::router::slack_signature(kSecret, ts, body)}};
-  r.body = body;
-  r.timeout = std::chrono::seconds(30);
-  return r;
-}
-
-struct RunResult {
-  std::vector<double> ms;        // latency of each request, in completion order
-  std::map<int, std::size_t> statuses;
-  double seconds = 0;
-};
-
-// Sends requests [first, first + count) with `concurrency` in flight.
-RunResult run(atlas::http::Client& client, const std::vector<atlas::http::ClientRequest>& requests,
-              std::size_t first, std::size_t count, std::size_t concurrency) {
-  RunResult result;
-  result.ms.reserve(count);
-  std::mutex mutex;
-  std::condition_variable done_cv;
-  std::size_t done = 0;
-  std::atomic<std::size_t> next{first};
-  const std::size_t end = first + count;
-
-  std::function<void()> launch = [&] {
-    const std::size_t i = next.fetch_add(1);
-    if (i >= end) return;
-    const auto sent = Clock::now();
-    client.send(requests[i], [&, sent](atlas::http::ClientResponse response) {
-      const double ms = std::chrono::duration<double, std::milli>(Clock::now() - sent).count();
-      launch();  // keep `concurrency` requests in flight
-      // Last: once `done` reaches `count` run() returns and its locals go.
-      std::lock_guard lock(mutex);
-      result.ms.push_back(ms);
-      ++result.statuses[response.transport_ok() ? response.status : 0];
-      ++done;
-      done_cv.notify_one();
-    });
-  };
-  const auto started = Clock::now();
-  for (std::size_t k = 0; k < std::min(concurrency, count); ++k) launch();
-  std::unique_lock lock(mutex);
-  done_cv.wait(lock, [&] { return done == count; });
-  result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  return result;
+  return "POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+         "X-Slack-Request-Timestamp: " + ts + "\r\nX-Slack-Signature: " +
+         atlas::router::slack_signature(kSecret, ts, body) +
+         "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
 }  // namespace
@@ -210,21 +167,16 @@ int main(int argc, char** argv) {
   std::optional<atlas::router::RouterApp> app;
   app.emplace(common, config, logger);
   app->start();
-  const std::string url = "http://127.0.0.1:" + std::to_string(app->port()) + "/slack/events";
 
   const std::size_t per_level = opts->warmup + opts->requests;
   const std::size_t total = per_level * opts->concurrency.size();
-  std::vector<atlas::http::ClientRequest> requests;
+  std::vector<std::string> requests;
   requests.reserve(total);
-  for (std::size_t i = 0; i < total; ++i) requests.push_back(signed_event(url, i));
-
-  atlas::http::ClientOptions client_options;
-  client_options.max_host_connections = static_cast<long>(max_concurrency);
-  atlas::http::Client client(client_options);
+  for (std::size_t i = 0; i < total; ++i) requests.push_back(signed_event(i));
 
   struct Level {
     std::size_t concurrency = 0;
-    RunResult result;
+    LoadResult result;
   };
   std::vector<Level> levels;
   std::size_t accepted = 0;
@@ -233,10 +185,13 @@ int main(int argc, char** argv) {
     const std::size_t first = l * per_level;
     std::cerr << "router_bench: " << c << " in flight: warm-up (" << opts->warmup
               << " requests), then " << opts->requests << " measured\n";
-    const RunResult warm = run(client, requests, first, opts->warmup, c);
-    Level level{c, run(client, requests, first + opts->warmup, opts->requests, c)};
+    const auto run = [&](std::size_t from, std::size_t count) {
+      return atlas::bench::run_closed_loop("127.0.0.1", app->port(), requests, from, count, c);
+    };
+    const LoadResult warm = run(first, opts->warmup);
+    Level level{c, run(first + opts->warmup, opts->requests)};
     std::sort(level.result.ms.begin(), level.result.ms.end());
-    for (const RunResult* r : {&warm, static_cast<const RunResult*>(&level.result)}) {
+    for (const LoadResult* r : {&warm, static_cast<const LoadResult*>(&level.result)}) {
       for (const auto& [status, n] : r->statuses) accepted += status == 200 ? n : 0;
     }
     levels.push_back(std::move(level));
@@ -270,19 +225,20 @@ int main(int argc, char** argv) {
           << "`atlas-router` in-process (the same `RouterApp` as the binary, " << build
           << ", default tuning: 2 HTTP "
              "threads, 4 work threads) on a private PostgreSQL 15 (fsync off) and atlas-devbus (3 "
-             "mock brokers), driven over HTTP on localhost by one libcurl-multi client with one "
-             "keep-alive connection per request in flight, each request sent as soon as the "
-             "previous one on its connection was answered. Every request is a distinct signed Slack `app_mention` "
-             "(HMAC check, JSON translation, a dedupe claim in PostgreSQL, a produce to "
-             "`architect_in` with acks=all), answered 200 only once durable. Client, router, "
-             "PostgreSQL and the mock brokers share the machine's 2 cores.\n\n"
+             "mock brokers), driven over HTTP on localhost by a closed-loop load generator "
+             "(`bench/http_load.hpp`: one thread, one epoll set, one keep-alive connection per "
+             "request in flight, each request sent as soon as the previous one on its connection "
+             "was answered). Every request is a distinct signed Slack `app_mention` (HMAC check, "
+             "JSON translation, a dedupe claim in PostgreSQL, a produce to `architect_in` with "
+             "acks=all), answered 200 only once durable. Load generator, router, PostgreSQL and "
+             "the mock brokers share the machine's 2 cores.\n\n"
           << atlas::bench::table_header({"requests", "in flight", "seconds", "requests/s", "p50 ms",
                                          "p95 ms", "p99 ms", "max ms", "answers"});
   bool throughput_met = false;
   bool latency_met = false;
   std::string verdicts;
   for (const Level& level : levels) {
-    const RunResult& r = level.result;
+    const LoadResult& r = level.result;
     const double rate = static_cast<double>(opts->requests) / r.seconds;
     const double p99 = percentile(r.ms, 0.99);
     std::string statuses;
@@ -311,20 +267,27 @@ int main(int argc, char** argv) {
           << (latency_met ? "met" : "not met") << " (" << verdicts
           << "). Load average (2 cores) at the start " << fixed(load_start, 2) << ", at the end "
           << fixed(load_end, 2) << ": other processes on the machine inflate every figure.\n\n"
-          "Where the time goes (`perf record` over a 40,000-request run, at the time of writing): "
-          "the benchmark process (router and load generator together) takes about 60 % of the CPU "
-          "samples, PostgreSQL about 34 % (per batch of concurrent webhooks: one `INSERT ... ON "
-          "CONFLICT` claiming their dedupe keys and one `UPDATE` marking them published), the mock "
-          "brokers about 5 %. Inside the process the profile is flat: the kernel (socket I/O, "
-          "thread hand-offs), `malloc`/`free`, JSON. Changes found with this benchmark, each "
-          "measured back to back with the machine equally busy: in a debug build, claiming each "
-          "request's keys in its own transaction (two transactions, six round trips per webhook) "
-          "gave about 500/s at 128 in flight, batching the claims (group commit) with "
-          "single-statement round trips about 2,800/s; in the optimised build, one deadline sweep "
-          "instead of a timer per request and metric series resolved once took 128 in flight from "
-          "about 7,400/s (p99 47 ms) to 7,800-9,100/s (p99 28-36 ms). What remains: the load "
-          "generator shares the two cores, and the dedupe table grows by two rows per webhook until "
-          "they expire (`ROUTER_DEDUPE_TTL_S`, 24 h), which makes the claims slower as it grows.\n";
+          "How it got here (each step measured back to back, `perf record -a` for where the "
+          "CPU went): about 7,500/s before this round, with the load generator on libcurl. "
+          "(1) The load generator: libcurl cost about as much CPU per request as the router's "
+          "HTTP handling; the hand-written one in `bench/http_load.hpp` took the same router to "
+          "about 9,900/s. (2) The HTTP server ran two threads on one `io_context` with a strand "
+          "per connection; it now runs one `io_context` per thread and deals connections out "
+          "in turn (no strand, no cross-thread wake-ups within a connection): requests that "
+          "need no database (duplicates answered from the replica's cache) went from about "
+          "25,000-33,000/s to 73,000/s. (3) PostgreSQL took a third of the machine, one "
+          "backend doing claims and confirmations in turn: a Slack post now has one dedupe key "
+          "instead of two (its `event_id` retries repeat its channel and ts), claims and "
+          "confirmations have a thread and connection each, statements are prepared with array parameters instead of "
+          "jsonb, and migration 007 gives the table fillfactor 50 (confirmations are HOT "
+          "updates) and byte-order keys. (4) Two things done per request for nothing: a task "
+          "posted to the work pool (a thread wake-up) just to queue the confirmation, and the "
+          "fields of the `webhook accepted` log line built when that level is off. Together "
+          "about 12,000-13,500/s at 128 in flight with the CPU no longer the limit (20 % "
+          "idle), and about 20,000/s at 192-256. The runs vary by 10-15 % from one to the "
+          "next on this shared machine. What remains: the dedupe table grows by one row per "
+          "webhook until it expires (`ROUTER_DEDUPE_TTL_S`, 24 h), and the figures are for "
+          "one replica with its database on the same two cores.\n";
   std::cout << section.str();
   if (opts->write) {
     atlas::bench::write_section(opts->output, "## Router", section.str());

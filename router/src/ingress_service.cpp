@@ -330,25 +330,27 @@ void IngressService::advance(const std::shared_ptr<Pending>& p) {
     metrics_.webhook(p->source, outcome);
     metrics_.webhook_seconds(p->source, seconds_since(p->started));
     --pending_;
-    if (outcome == "accepted") {
+    if (outcome != "accepted") {
+      logger_.error("webhook answered 503: not durable",
+                    {{"source", p->source}, {"task_id", p->task_id.to_string()}});
+    } else if (logger_.enabled(LogLevel::info)) {  // the fields cost even when filtered
       logger_.info("webhook accepted", {{"source", p->source},
                                         {"task_id", p->task_id.to_string()},
                                         {"what", p->accept.what},
                                         {"durable_in", via}});
-    } else {
-      logger_.error("webhook answered 503: not durable",
-                    {{"source", p->source}, {"task_id", p->task_id.to_string()}});
     }
   }
   if (confirm) {
-    std::lock_guard lock(cache_mutex_);
-    published_cache_.insert_all(p->accept.dedupe_keys, SteadyClock::now());
+    {
+      std::lock_guard lock(cache_mutex_);
+      published_cache_.insert_all(p->accept.dedupe_keys, SteadyClock::now());
+    }
+    dedupe_.confirm(p->accept.dedupe_keys);  // only queues them: never blocks
   }
   if (start_fallback) boost::asio::post(work_, [this, p] { run_fallback(p); });
-  if (confirm || stamp || release) {
-    boost::asio::post(work_, [this, p, confirm, stamp, release] {
+  if (stamp || release) {
+    boost::asio::post(work_, [this, p, stamp, release] {
       try {
-        if (confirm) dedupe_.confirm(p->accept.dedupe_keys);
         // Kafka acknowledged after the fallback row was written: stamp the
         // row so the inbox relay does not publish the chat a second time.
         if (stamp) store_.mark_relayed(p->task_id);

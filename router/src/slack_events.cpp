@@ -78,8 +78,12 @@ WebhookDecision translate_event_callback(const nlohmann::json& payload) {
   accept.chat.text = std::move(text);
   accept.chat.origin = {{"kind", "slack"},       {"team", team},         {"channel", channel},
                         {"thread_ts", thread_ts}, {"user", user},         {"event_id", event_id}};
-  accept.dedupe_keys = {dedupe_key({"slack", "event", event_id}),
-                        dedupe_key({"slack", "message", team, channel, ts})};
+  // One key per post: Slack's retries of an event repeat its event_id and its
+  // (channel, ts), and the same post arriving as a second event (app_mention
+  // and message.channels) has another event_id but the same (channel, ts). So
+  // the post's key alone catches both, and costs the shared dedupe table one
+  // row per webhook instead of two.
+  accept.dedupe_keys = {dedupe_key({"slack", "message", team, channel, ts})};
   accept.ack = AckStyle::empty_ok;
   accept.what = "slack " + type;
   return accept;

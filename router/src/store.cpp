@@ -10,6 +10,21 @@ std::string json_text_array(const std::vector<std::string>& items) {
   return nlohmann::json(items).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+std::string pg_array_literal(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (const std::string& item : items) {
+    if (out.size() > 1) out.push_back(',');
+    out.push_back('"');
+    for (const char c : item) {
+      if (c == '"' || c == '\\') out.push_back('\\');
+      out.push_back(c);
+    }
+    out.push_back('"');
+  }
+  out.push_back('}');
+  return out;
+}
+
 template <class F>
 auto RouterStore::statement(F&& f) {
   pg::Pool::Lease lease = pool_.lease();

@@ -59,8 +59,9 @@ class Rejection : public std::enable_shared_from_this<Rejection> {
 
 }  // namespace
 
-Listener::Listener(net::io_context& ioc, tcp::acceptor acceptor, std::shared_ptr<ServerShared> shared)
-    : ioc_(ioc),
+Listener::Listener(std::vector<net::io_context*> iocs, tcp::acceptor acceptor,
+                   std::shared_ptr<ServerShared> shared)
+    : iocs_(std::move(iocs)),
       acceptor_(std::move(acceptor)),
       retry_timer_(acceptor_.get_executor()),
       shared_(std::move(shared)) {}
@@ -84,9 +85,10 @@ void Listener::close_now() {
 
 void Listener::accept() {
   if (!acceptor_.is_open()) return;
-  // Each connection gets its own strand: its handlers never run concurrently.
-  acceptor_.async_accept(net::make_strand(ioc_),
-                         beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+  // The connection lives on one io_context, run by one thread: its handlers
+  // never run concurrently, without a strand's locking.
+  net::io_context& ioc = *iocs_[next_++ % iocs_.size()];
+  acceptor_.async_accept(ioc, beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
 }
 
 void Listener::on_accept(beast::error_code ec, tcp::socket socket) {

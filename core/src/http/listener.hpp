@@ -1,7 +1,12 @@
 #pragma once
 // Accepts connections and starts a Session for each, or answers 503 and
-// closes when the server is at max_connections. Runs on its own strand.
+// closes when the server is at max_connections. Accepts on the first
+// io_context; each new connection goes to the next io_context in turn and
+// stays on it (one thread each), so a connection's handlers never run
+// concurrently and need no strand.
+#include <cstddef>
 #include <memory>
+#include <vector>
 
 #include "boost_includes.hpp"
 
@@ -11,12 +16,13 @@ namespace atlas::http::detail {
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  // `acceptor` is bound and listening, with a strand of `ioc` as executor.
-  Listener(boost::asio::io_context& ioc, boost::asio::ip::tcp::acceptor acceptor,
+  // `acceptor` is bound and listening, with the first of `iocs` as its
+  // executor; connections are spread over `iocs` (each run by one thread).
+  Listener(std::vector<boost::asio::io_context*> iocs, boost::asio::ip::tcp::acceptor acceptor,
            std::shared_ptr<ServerShared> shared);
 
   void start();
-  void stop();  // thread-safe: posts the close to the acceptor's strand
+  void stop();  // thread-safe: posts the close to the acceptor's io_context
   // Only when the io_context never ran: closes the acceptor directly.
   void close_now();
 
@@ -25,7 +31,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
   void on_accept(boost::beast::error_code ec, boost::asio::ip::tcp::socket socket);
   void reject(boost::asio::ip::tcp::socket socket);
 
-  boost::asio::io_context& ioc_;
+  std::vector<boost::asio::io_context*> iocs_;
+  std::size_t next_ = 0;  // the io_context of the next connection
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_timer_;
   std::shared_ptr<ServerShared> shared_;

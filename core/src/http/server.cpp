@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -37,10 +38,29 @@ tcp::endpoint resolve_listen_endpoint(const std::string& host, std::uint16_t por
 
 }  // namespace
 
+// One io_context per I/O thread (each told it has one thread, so it skips
+// the locking a shared one needs); the listener deals connections out in
+// turn. A work guard keeps each running while it has no connection yet.
 struct Server::Runtime {
-  explicit Runtime(int thread_count) : ioc(std::max(1, thread_count)) {}
+  explicit Runtime(int thread_count) {
+    for (int i = 0; i < std::max(1, thread_count); ++i) {
+      iocs.push_back(std::make_unique<net::io_context>(1));
+      guards.push_back(net::make_work_guard(*iocs.back()));
+    }
+  }
+  ~Runtime() {
+    listener.reset();
+    guards.clear();
+  }
+  std::vector<net::io_context*> contexts() const {
+    std::vector<net::io_context*> out;
+    for (const auto& ioc : iocs) out.push_back(ioc.get());
+    return out;
+  }
 
-  net::io_context ioc;  // first: destroyed last, after everything using it
+  // First: destroyed last, after everything using them.
+  std::vector<std::unique_ptr<net::io_context>> iocs;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> guards;
   std::shared_ptr<detail::Listener> listener;
   std::vector<std::thread> threads;
   std::mutex mutex;
@@ -58,7 +78,7 @@ Server::Server(ServerOptions options, Logger* logger)
 
   const auto endpoint = resolve_listen_endpoint(options_.host, options_.port);
   const std::string where = options_.host + ":" + std::to_string(options_.port);
-  tcp::acceptor acceptor(net::make_strand(runtime_->ioc));
+  tcp::acceptor acceptor(*runtime_->iocs.front());
   boost::system::error_code ec;
   acceptor.open(endpoint.protocol(), ec);
   if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
@@ -70,7 +90,7 @@ Server::Server(ServerOptions options, Logger* logger)
   }
   port_ = acceptor.local_endpoint().port();
   runtime_->listener =
-      std::make_shared<detail::Listener>(runtime_->ioc, std::move(acceptor), shared_);
+      std::make_shared<detail::Listener>(runtime_->contexts(), std::move(acceptor), shared_);
 }
 
 Server::~Server() {
@@ -98,13 +118,13 @@ void Server::start() {
   if (started_ || stopped_) throw std::logic_error("Server::start() may be called once, before stop()");
   started_ = true;
   runtime_->listener->start();
-  const int count = std::max(1, options_.threads);
+  const int count = static_cast<int>(runtime_->iocs.size());
   runtime_->running = count;
   for (int i = 0; i < count; ++i) {
-    runtime_->threads.emplace_back([this] {
+    runtime_->threads.emplace_back([this, &ioc = *runtime_->iocs[static_cast<std::size_t>(i)]] {
       for (;;) {
         try {
-          runtime_->ioc.run();
+          ioc.run();
           break;
         } catch (const std::exception& e) {
           // Handlers catch their own errors; this is a last resort so one
@@ -140,6 +160,7 @@ void Server::stop() {
   for (auto& session : shared_->live_sessions()) {
     net::post(session->executor(), [session] { session->close_if_idle(); });
   }
+  runtime_->guards.clear();  // each io_context returns once its connections are done
   {
     std::unique_lock lock(runtime_->mutex);
     const bool drained = runtime_->all_done.wait_for(lock, options_.drain_timeout,
@@ -149,7 +170,7 @@ void Server::stop() {
         shared_->logger->warn("http server: requests still in progress after drain timeout; cutting them off",
                               {{"drain_timeout_ms", options_.drain_timeout.count()}});
       }
-      runtime_->ioc.stop();
+      for (auto& ioc : runtime_->iocs) ioc->stop();
     }
   }
   for (auto& thread : runtime_->threads) thread.join();

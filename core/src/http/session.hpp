@@ -2,7 +2,7 @@
 // One HTTP/1.1 connection: read a request within the limits, route it, wait
 // for the handler's Responder (or the handler timeout), write the response,
 // then wait for the next request on the same connection or close it. Every
-// member function runs on the connection's strand.
+// member function runs on the connection's io_context, which one thread runs.
 #include <array>
 #include <cstdint>
 #include <memory>

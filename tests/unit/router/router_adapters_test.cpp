@@ -150,6 +150,14 @@ TEST_CASE("router store: lists travel to SQL as JSON arrays, quotes and all") {
   CHECK(json_text_array({"slack:event:Ev1", "a\"b"}) == R"(["slack:event:Ev1","a\"b"])");
 }
 
+TEST_CASE("router store: array parameters are PostgreSQL array literals, every element quoted and escaped") {
+  using atlas::router::pg_array_literal;
+  CHECK(pg_array_literal({}) == "{}");
+  CHECK(pg_array_literal({"slack:message:T1:C1:1.2"}) == R"({"slack:message:T1:C1:1.2"})");
+  // Quotes and backslashes escaped; commas, braces and NULL stay text inside quotes.
+  CHECK(pg_array_literal({"a\"b", "c\\d", "e,{f}", "NULL"}) == R"({"a\"b","c\\d","e,{f}","NULL"})");
+}
+
 TEST_CASE("router dedupe: a claim's verdict from the rows holding the keys it did not get") {
   const atlas::Uuid mine = atlas::Uuid::v5(atlas::kAtlasNamespace, "webhook:slack:event:Ev1");
   const atlas::Uuid other = atlas::Uuid::v5(atlas::kAtlasNamespace, "webhook:slack:event:Ev2");

@@ -63,8 +63,7 @@ TEST_CASE("router slack events: app_mention becomes a chat with the mention stri
                               {"thread_ts", "1515449522.000016"},
                               {"user", "U222"},
                               {"event_id", "Ev0PV52K21"}});
-  CHECK(a.dedupe_keys ==
-        std::vector<std::string>{"slack:event:Ev0PV52K21", "slack:message:T111:C333:1515449522.000016"});
+  CHECK(a.dedupe_keys == std::vector<std::string>{"slack:message:T111:C333:1515449522.000016"});
   CHECK(a.ack == atlas::router::AckStyle::empty_ok);
 
   // In a thread: the reply goes to the thread's root.
@@ -72,6 +71,21 @@ TEST_CASE("router slack events: app_mention becomes a chat with the mention stri
   threaded["event"]["thread_ts"] = "1515449000.000001";
   CHECK(as<Accept>(translate_slack_event(threaded.dump())).chat.origin["thread_ts"] ==
         "1515449000.000001");
+}
+
+TEST_CASE("router slack events: the same post under another event_id has the same dedupe key and task id; another post does not") {
+  const auto& first = as<Accept>(translate_slack_event(mention_payload().dump()));
+  auto second_event = mention_payload();  // e.g. message.channels for the post app_mention announced
+  second_event["event_id"] = "Ev0PV52K99";
+  const auto& again = as<Accept>(translate_slack_event(second_event.dump()));
+  CHECK(again.dedupe_keys == first.dedupe_keys);
+  CHECK(atlas::router::webhook_task_id(again) == atlas::router::webhook_task_id(first));
+
+  auto other_post = mention_payload();
+  other_post["event"]["ts"] = "1515449523.000017";
+  const auto& other = as<Accept>(translate_slack_event(other_post.dump()));
+  CHECK(other.dedupe_keys != first.dedupe_keys);
+  CHECK(atlas::router::webhook_task_id(other) != atlas::router::webhook_task_id(first));
 }
 
 TEST_CASE("router slack events: a direct message becomes a chat - channel messages are left to app_mention") {

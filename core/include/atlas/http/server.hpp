@@ -1,6 +1,6 @@
 #pragma once
 // HTTP/1.1 server on Boost.Beast (the shape of Beast's "advanced server"):
-// an io_context run by a few threads, an acceptor, one session per connection
+// one io_context per I/O thread, an acceptor dealing connections out in turn, one session per connection
 // with keep-alive, and explicit limits on everything a client controls.
 //
 //   atlas::http::Server server({.host = "0.0.0.0", .port = 8080}, &logger);

@@ -1,9 +1,13 @@
 #pragma once
-// The fleet-wide webhook dedupe (router_webhook_dedupe, migration 005) with
-// group commit: claims of many concurrent requests share one SQL statement,
-// and so do the "published" confirmations, so the database costs a round
-// trip per batch instead of per webhook. One thread of its own does the
-// blocking calls; callers are never blocked.
+// The fleet-wide webhook dedupe (router_webhook_dedupe, migrations 005 and
+// 007) with group commit: claims of many concurrent requests share one SQL
+// statement, and so do the "published" confirmations, so the database costs
+// a round trip per batch instead of per webhook. Claims and confirmations run
+// on two threads of their own, each with its own connection and prepared
+// statements, so a batch of confirmations never delays the next claims. Each
+// batch is whatever arrived while the previous statement ran: nothing waits
+// to gather more.
+// Callers are never blocked.
 //
 // A request's claim decides (judge_claim):
 //   every key claimed by this request                   -> fresh: publish it
@@ -25,6 +29,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "atlas/log.hpp"
@@ -75,24 +80,46 @@ class DedupeBatcher {
     Uuid task_id;
     Callback done;
   };
-  void run();
+  // A connection of one thread (leased on first use, kept), with the
+  // statement time-out and the prepared statements set up.
+  class Lane {
+   public:
+    using Statements = std::vector<std::pair<const char*, const char*>>;  // name, SQL
+    // custom_plans: plan_cache_mode = force_custom_plan on the connection.
+    Lane(pg::Pool& pool, Statements statements, bool custom_plans)
+        : pool_(pool), statements_(std::move(statements)), custom_plans_(custom_plans) {}
+    pqxx::connection& connection();
+    void warm_up();  // connection(), errors left for the first real use
+    void drop();  // after an error, and at the end (its settings must not go back to the pool)
+
+   private:
+    pg::Pool& pool_;
+    Statements statements_;  // prepared on each new connection
+    bool custom_plans_;
+    std::optional<pg::Pool::Lease> lease_;
+  };
+  void run_claim_lane();
+  void run_confirm_lane();
   void run_claims(std::vector<Claim> batch);
   void run_confirms(std::vector<std::string> keys);
-  // The batcher's own connection (leased on first use, kept; thread only).
-  pqxx::connection& connection();
-  void drop_connection();
+  // Takes up to max_batch_ claims from the front of claims_, minus those
+  // sharing a key with an earlier one (they stay queued, in order).
+  std::vector<Claim> take_batch();
 
   pg::Pool& pool_;
   std::chrono::seconds ttl_;
   Logger& logger_;
   std::size_t max_batch_;
+  Lane claim_lane_;    // claim thread only
+  Lane confirm_lane_;  // confirm thread only
   std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<Claim> claims_;         // guarded by mutex_
+  std::condition_variable claims_ready_;
+  std::condition_variable confirms_ready_;
+  std::deque<Claim> claims_;           // guarded by mutex_
   std::vector<std::string> confirms_;  // guarded by mutex_
-  bool stopping_ = false;            // guarded by mutex_
-  std::optional<pg::Pool::Lease> lease_;  // batcher thread only
-  std::thread thread_;
+  bool stopping_ = false;              // guarded by mutex_
+  std::thread claim_thread_;
+  std::thread confirm_thread_;
 };
 
 }  // namespace atlas::router
