@@ -282,10 +282,13 @@ int main(int argc, char** argv) {
           "jsonb, and migration 007 gives the table fillfactor 50 (confirmations are HOT "
           "updates) and byte-order keys. (4) Two things done per request for nothing: a task "
           "posted to the work pool (a thread wake-up) just to queue the confirmation, and the "
-          "fields of the `webhook accepted` log line built when that level is off. Together "
-          "about 12,000-13,500/s at 128 in flight with the CPU no longer the limit (20 % "
-          "idle), and about 20,000/s at 192-256. The runs vary by 10-15 % from one to the "
-          "next on this shared machine. What remains: the dedupe table grows by one row per "
+          "fields of the `webhook accepted` log line built when that level is off. The machine's "
+          "speed drifts: in a quiet spell (duplicates answered from the cache at 73,000/s), "
+          "192-256 in flight reached 19,300-20,900/s with p99 21-29 ms, with confirmations "
+          "then gathered for 50 ms per statement; in a slower one (the same duplicates at "
+          "52,000/s) the run above, with confirmations sent as soon as the previous statement "
+          "returns (a redelivery to another replica must find the row published), gave "
+          "11,500-12,500/s. The aim is therefore not met reliably. What remains: the dedupe table grows by one row per "
           "webhook until it expires (`ROUTER_DEDUPE_TTL_S`, 24 h), and the figures are for "
           "one replica with its database on the same two cores.\n";
   std::cout << section.str();
