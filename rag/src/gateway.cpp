@@ -6,34 +6,9 @@
 
 #include "atlas/pg/migrate.hpp"
 #include "atlas/pg/migration.hpp"
-#include "atlas/rag/failure.hpp"
 
 namespace atlas::rag {
 namespace {
-
-void wait_for_database(pg::Pool& pool, std::chrono::milliseconds wait, Logger& logger) {
-  const auto deadline = std::chrono::steady_clock::now() + wait;
-  bool announced = false;
-  for (;;) {
-    try {
-      pool.ping(std::chrono::seconds(5));
-      return;
-    } catch (...) {
-      const Failure failure = classify_current_exception();
-      if (std::chrono::steady_clock::now() >= deadline) {
-        throw std::runtime_error("database " + pool.display_name() + " is not reachable (" +
-                                 failure.reason +
-                                 "): check DATABASE_URL and that PostgreSQL is running");
-      }
-      if (!announced) {
-        logger.warn("waiting for the database", {{"database", pool.display_name()},
-                                                 {"error", failure.reason}});
-        announced = true;
-      }
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  }
-}
 
 void check_docs_root(const std::string& root) {
   if (root.empty()) return;
@@ -59,7 +34,7 @@ Gateway::Gateway(RagConfig config, Logger& logger) : config_(std::move(config)),
                           ? config_.db_pool_size
                           : config_.query_threads + config_.index_threads + 2;
   pool_ = std::make_unique<pg::Pool>(config_.common.database_url, pool_options);
-  wait_for_database(*pool_, config_.startup_db_wait, logger_);
+  pool_->wait_until_reachable(config_.startup_db_wait, logger_);
   const pg::MigrationSummary migrated = pg::migrate(*pool_, pg::embedded_migrations(), logger_);
   logger_.info("database ready", {{"database", pool_->display_name()},
                                   {"migrations_applied", migrated.applied.size()},

@@ -6,32 +6,6 @@
 #include "atlas/pg/migration.hpp"
 
 namespace atlas::router {
-namespace {
-
-void wait_for_database(pg::Pool& pool, std::chrono::milliseconds wait, Logger& logger) {
-  const auto deadline = std::chrono::steady_clock::now() + wait;
-  bool announced = false;
-  for (;;) {
-    try {
-      pool.ping(std::chrono::seconds(5));
-      return;
-    } catch (const std::exception& e) {
-      if (std::chrono::steady_clock::now() >= deadline) {
-        throw std::runtime_error("database " + pool.display_name() + " is not reachable (" +
-                                 pool.redact(e.what()) +
-                                 "): check DATABASE_URL and that PostgreSQL is running");
-      }
-      if (!announced) {
-        logger.warn("waiting for the database",
-                    {{"database", pool.display_name()}, {"error", pool.redact(e.what())}});
-        announced = true;
-      }
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  }
-}
-
-}  // namespace
 
 RouterApp::RouterApp(CommonConfig common, RouterConfig config, Logger& logger)
     : common_(std::move(common)), config_(std::move(config)), logger_(logger) {
@@ -41,12 +15,13 @@ RouterApp::RouterApp(CommonConfig common, RouterConfig config, Logger& logger)
   metrics_ = std::make_unique<RouterMetrics>(*registry_);
 
   // Every work thread may hold a connection, plus the inbox relay's LISTEN
-  // connection, the dedupe batcher and the housekeeping thread.
+  // connection, the dedupe batcher's two (claims, confirmations), the
+  // housekeeping thread and one spare.
   pg::PoolOptions pool_options;
   pool_options.size = t.db_pool_size > 0 ? static_cast<std::size_t>(t.db_pool_size)
-                                         : static_cast<std::size_t>(t.worker_threads) + 4;
+                                         : static_cast<std::size_t>(t.worker_threads) + 5;
   pool_ = std::make_unique<pg::Pool>(common_.database_url, pool_options);
-  wait_for_database(*pool_, t.startup_db_wait, logger_);
+  pool_->wait_until_reachable(t.startup_db_wait, logger_);
   const pg::MigrationSummary migrated = pg::migrate(*pool_, pg::embedded_migrations(), logger_);
   logger_.info("database ready", {{"database", pool_->display_name()},
                                   {"migrations_applied", migrated.applied.size()},

@@ -229,6 +229,39 @@ TEST_CASE("pg pool: ping reports an outage and recovers when the server is back"
   CHECK_NOTHROW(pool.ping(2s));
 }
 
+TEST_CASE("pg pool: wait_until_reachable returns once the database answers, and gives up after the wait with the password masked") {
+  std::vector<std::string> lines;
+  atlas::Logger logger("pg_pool_test", atlas::LogLevel::info, atlas::LogFormat::json,
+                       nullptr, [&](std::string_view line) { lines.emplace_back(line); });
+  const auto waiting = [&] {
+    return std::count_if(lines.begin(), lines.end(), [](const std::string& l) {
+      return l.find("waiting for the database") != std::string::npos;
+    });
+  };
+
+  Pool up(server().url(), {.size = 1});
+  CHECK_NOTHROW(up.wait_until_reachable(2s, logger));
+  CHECK(waiting() == 0);
+
+  ClosedPort closed;
+  const std::string secret = "TopS3cret-pw";
+  Pool down("postgresql://atlas:" + secret + "@127.0.0.1:" + std::to_string(closed.port()) + "/atlas",
+            {.size = 1, .connect_timeout = 1s});
+  const auto started = std::chrono::steady_clock::now();
+  try {
+    down.wait_until_reachable(1200ms, logger);
+    FAIL("wait_until_reachable returned with nothing listening");
+  } catch (const std::runtime_error& e) {
+    const std::string message = e.what();
+    CHECK(message.find("is not reachable") != std::string::npos);
+    CHECK(message.find("DATABASE_URL") != std::string::npos);
+    CHECK(message.find(secret) == std::string::npos);
+  }
+  CHECK(std::chrono::steady_clock::now() - started >= 1200ms);  // it kept trying for the whole wait
+  CHECK(waiting() == 1);  // announced once, not on every attempt
+  for (const std::string& line : lines) CHECK(line.find(secret) == std::string::npos);
+}
+
 TEST_CASE("pg pool: connection errors never show the password") {
   ClosedPort closed;
   const std::string secret = "TopS3cret-pw";

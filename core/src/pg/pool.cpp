@@ -2,6 +2,9 @@
 
 #include <poll.h>
 
+#include <stdexcept>
+#include <thread>
+
 #include <pqxx/nontransaction>
 #include <pqxx/result>
 
@@ -189,6 +192,28 @@ void Pool::ping(std::chrono::milliseconds timeout) {
     held.mark_broken();
     throw Error(ErrorKind::connection_lost,
                 "PostgreSQL at " + display_ + " did not answer SELECT 1: " + one_line(redact(e.what())));
+  }
+}
+
+void Pool::wait_until_reachable(std::chrono::milliseconds wait, Logger& logger) {
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  bool announced = false;
+  for (;;) {
+    try {
+      ping(std::chrono::seconds(5));
+      return;
+    } catch (const std::exception& e) {
+      const std::string reason = redact(e.what());
+      if (std::chrono::steady_clock::now() >= deadline) {
+        throw std::runtime_error("database " + display_ + " is not reachable (" + reason +
+                                 "): check DATABASE_URL and that PostgreSQL is running");
+      }
+      if (!announced) {
+        logger.warn("waiting for the database", {{"database", display_}, {"error", reason}});
+        announced = true;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
 }
 

@@ -29,6 +29,7 @@
 #include <pqxx/except>
 #include <pqxx/transaction>
 
+#include "atlas/log.hpp"
 #include "atlas/pg/error.hpp"
 
 namespace atlas::pg {
@@ -128,6 +129,11 @@ class Pool {
   // Readiness check: leases a connection and runs SELECT 1. Throws Error
   // (connect, pool_exhausted or connection_lost) when the database is not usable.
   void ping(std::chrono::milliseconds timeout);
+  // Start-up: ping() every 500 ms until it succeeds, for at most `wait`;
+  // the first failure is logged once ("waiting for the database"). Throws
+  // std::runtime_error naming the database (password masked) when `wait`
+  // passes without an answer.
+  void wait_until_reachable(std::chrono::milliseconds wait, Logger& logger);
 
   [[nodiscard]] PoolStats stats() const;
   // The connection string with its password masked, for logs.
