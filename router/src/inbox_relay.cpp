@@ -194,8 +194,8 @@ int InboxRelay::relay_batch(pqxx::connection& conn) {
     tx.exec_params(
         // clock_timestamp(), not now(): the moment Kafka had acknowledged the rows.
         "UPDATE public.architect_in SET relayed_at = clock_timestamp() "
-        "WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint)",
-        json_text_array(stamped));
+        "WHERE id = ANY ($1::bigint[])",
+        pg_array_literal(stamped));
   }
   tx.commit();
   if (relayed > 0) {

@@ -1,14 +1,9 @@
 #include "atlas/router/store.hpp"
 
-#include <nlohmann/json.hpp>
 #include <pqxx/nontransaction>
 #include <pqxx/result>
 
 namespace atlas::router {
-
-std::string json_text_array(const std::vector<std::string>& items) {
-  return nlohmann::json(items).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
 
 std::string pg_array_literal(const std::vector<std::string>& items) {
   std::string out = "{";
@@ -41,9 +36,9 @@ void RouterStore::release(const std::vector<std::string>& keys, const Uuid& task
   statement([&](pqxx::transaction_base& tx) {
     tx.exec_params(
         "DELETE FROM public.router_webhook_dedupe "
-        "WHERE dedupe_key IN (SELECT jsonb_array_elements_text($1::jsonb)) "
+        "WHERE dedupe_key = ANY ($1::text[]) "
         "AND state = 'claimed' AND task_id = $2::uuid",
-        json_text_array(keys), task_id.to_string());
+        pg_array_literal(keys), task_id.to_string());
   });
 }
 

@@ -145,11 +145,6 @@ TEST_CASE("router config: operational settings have defaults and bounds") {
   CHECK(mentions(problems, "ROUTER_MAX_CONNECTIONS"));
 }
 
-TEST_CASE("router store: lists travel to SQL as JSON arrays, quotes and all") {
-  CHECK(json_text_array({}) == "[]");
-  CHECK(json_text_array({"slack:event:Ev1", "a\"b"}) == R"(["slack:event:Ev1","a\"b"])");
-}
-
 TEST_CASE("router store: array parameters are PostgreSQL array literals, every element quoted and escaped") {
   using atlas::router::pg_array_literal;
   CHECK(pg_array_literal({}) == "{}");

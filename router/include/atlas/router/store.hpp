@@ -57,13 +57,9 @@ class RouterStore {
   pg::Pool& pool_;
 };
 
-// ["a","b"] as JSON text: lists travel to SQL as one jsonb parameter
-// (jsonb_array_elements_text), since libpqxx 6 has no array parameters.
-[[nodiscard]] std::string json_text_array(const std::vector<std::string>& items);
-
 // {"a","b"} as a PostgreSQL array literal (each element quoted, '"' and '\'
-// escaped), for $1::text[] or $1::uuid[] parameters of the hot statements,
-// which unnest() reads more cheaply than jsonb.
+// escaped): lists travel to SQL as one $1::text[] (uuid[], bigint[])
+// parameter, since libpqxx 6 has no array parameters.
 [[nodiscard]] std::string pg_array_literal(const std::vector<std::string>& items);
 
 }  // namespace atlas::router
