@@ -67,7 +67,7 @@ class DedupeBatcher {
   DedupeBatcher(const DedupeBatcher&) = delete;
   DedupeBatcher& operator=(const DedupeBatcher&) = delete;
 
-  // `done` runs on the batcher's thread: keep it short (post real work elsewhere).
+  // `done` runs on the claim thread: keep it short (post real work elsewhere).
   void claim(std::vector<std::string> keys, const Uuid& task_id, Callback done);
   // Marks the keys 'published' (best effort; failures are logged).
   void confirm(std::vector<std::string> keys);

@@ -10,8 +10,9 @@
 //   authed_users) -> Ignore, so replies never loop
 //   other types and events           -> Ignore with the reason
 //   bad JSON, missing required fields-> Reject 400
-// Dedupe keys: "slack:event:<event_id>", "slack:message:<team>:<channel>:<ts>"
-// (an app_mention and a message event for the same post share the second).
+// Dedupe key: "slack:message:<team>:<channel>:<ts>", one per post (Slack's
+// retries of an event repeat its channel and ts, and an app_mention and a
+// message event for the same post share them).
 #include <set>
 #include <string>
 #include <string_view>

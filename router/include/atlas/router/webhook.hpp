@@ -102,7 +102,7 @@ struct HttpAnswer {
 // The chat envelope to publish for an accepted webhook.
 [[nodiscard]] Envelope chat_envelope(const Accept& accept, const Uuid& task_id);
 
-// Joins dedupe key parts with ':' ("slack:event:Ev123").
+// Joins dedupe key parts with ':' ("slack:message:T1:C1:1700000000.000100").
 [[nodiscard]] std::string dedupe_key(std::initializer_list<std::string_view> parts);
 
 // Identifiers from webhooks (ids, ts, channel names) used in dedupe keys and
