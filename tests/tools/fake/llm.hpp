@@ -120,6 +120,39 @@ inline std::optional<Reply> openai_check_temperature(const json& body, std::stri
                       "invalid_request_error", "temperature", "unsupported_value");
 }
 
+// What the fakes count of a request's text: its bytes (for token figures)
+// and the last user turn (the topic of the spec they answer with).
+struct PromptText {
+  std::size_t bytes = 0;
+  std::string last_user;
+};
+
+// Adds a list of {role, content} messages (Chat, Responses input, Anthropic)
+// to `out`; entries that are not objects are skipped.
+inline void count_messages(const json& messages, PromptText& out) {
+  for (const auto& message : messages) {
+    if (!message.is_object()) continue;
+    const std::string text = message.contains("content") ? content_text(message["content"]) : "";
+    out.bytes += text.size();
+    if (string_field(message, "role") == "user") out.last_user = text;
+  }
+}
+
+struct OpenAiTokens {
+  std::int64_t prompt = 0;
+  std::int64_t completion = 0;
+  std::int64_t reasoning = 0;  // part of completion; o-series models only
+};
+
+// OpenAI's usage figures for a prompt of `bytes` and an output cap.
+inline OpenAiTokens openai_tokens(std::size_t bytes, std::int64_t cap, const std::string& model) {
+  OpenAiTokens t;
+  t.prompt = tokens_for_bytes(bytes);
+  t.completion = std::min(cap, kMaxCompletionTokens);
+  t.reasoning = starts_with(model, "o") ? t.completion / 2 : 0;
+  return t;
+}
+
 inline json openai_usage(std::int64_t prompt, std::int64_t completion, std::int64_t reasoning) {
   return {{"prompt_tokens", prompt},
           {"completion_tokens", completion},
@@ -156,17 +189,9 @@ inline Reply openai_chat(const http::ServerRequest& request, const std::optional
   if (auto bad = openai_read_cap(*body, "max_tokens", cap)) return *bad;
   if (auto bad = openai_read_cap(*body, "max_completion_tokens", cap)) return *bad;
 
-  std::size_t bytes = 0;
-  std::string last_user;
-  for (const auto& message : *messages) {
-    if (!message.is_object()) continue;
-    const std::string text = message.contains("content") ? content_text(message["content"]) : "";
-    bytes += text.size();
-    if (string_field(message, "role") == "user") last_user = text;
-  }
-  const std::int64_t prompt = tokens_for_bytes(bytes);
-  const std::int64_t completion = std::min(cap, kMaxCompletionTokens);
-  const std::int64_t reasoning = starts_with(*model, "o") ? completion / 2 : 0;
+  PromptText text;
+  count_messages(*messages, text);
+  const auto [prompt, completion, reasoning] = openai_tokens(text.bytes, cap, *model);
 
   Reply reply;
   reply.body = {{"id", "chatcmpl-fake" + std::to_string(seq)},
@@ -177,7 +202,7 @@ inline Reply openai_chat(const http::ServerRequest& request, const std::optional
                  json::array({{{"index", 0},
                                {"message",
                                 {{"role", "assistant"},
-                                 {"content", spec_text(*model, last_user)},
+                                 {"content", spec_text(*model, text.last_user)},
                                  {"refusal", nullptr}}},
                                {"logprobs", nullptr},
                                {"finish_reason", "stop"}}})},
@@ -210,23 +235,15 @@ inline Reply openai_responses(const http::ServerRequest& request, const std::opt
   if (input == body->end() || !(input->is_string() || input->is_array())) {
     return openai_missing("input");
   }
-  std::size_t bytes = 0;
-  if (auto instructions = string_field(*body, "instructions")) bytes += instructions->size();
-  std::string last_user;
+  PromptText text;
+  if (auto instructions = string_field(*body, "instructions")) text.bytes += instructions->size();
   if (input->is_string()) {
-    last_user = input->get<std::string>();
-    bytes += last_user.size();
+    text.last_user = input->get<std::string>();
+    text.bytes += text.last_user.size();
   } else {
-    for (const auto& item : *input) {
-      if (!item.is_object()) continue;
-      const std::string text = item.contains("content") ? content_text(item["content"]) : "";
-      bytes += text.size();
-      if (string_field(item, "role") == "user") last_user = text;
-    }
+    count_messages(*input, text);
   }
-  const std::int64_t prompt = tokens_for_bytes(bytes);
-  const std::int64_t completion = std::min(cap, kMaxCompletionTokens);
-  const std::int64_t reasoning = starts_with(*model, "o") ? completion / 2 : 0;
+  const auto [prompt, completion, reasoning] = openai_tokens(text.bytes, cap, *model);
   const std::string n = std::to_string(seq);
 
   Reply reply;
@@ -245,7 +262,7 @@ inline Reply openai_responses(const http::ServerRequest& request, const std::opt
                      {"status", "completed"},
                      {"role", "assistant"},
                      {"content", json::array({{{"type", "output_text"},
-                                               {"text", spec_text(*model, last_user)},
+                                               {"text", spec_text(*model, text.last_user)},
                                                {"annotations", json::array()}}})}}})},
       {"usage",
        {{"input_tokens", prompt},
@@ -301,16 +318,10 @@ inline Reply anthropic_messages(const http::ServerRequest& request, const std::o
     return anthropic_error(400, "invalid_request_error", "messages: Field required");
   }
 
-  std::size_t bytes = 0;
-  if (body->contains("system")) bytes += content_text((*body)["system"]).size();
-  std::string last_user;
-  for (const auto& message : *messages) {
-    if (!message.is_object()) continue;
-    const std::string text = message.contains("content") ? content_text(message["content"]) : "";
-    bytes += text.size();
-    if (string_field(message, "role") == "user") last_user = text;
-  }
-  const std::int64_t input = tokens_for_bytes(bytes);
+  PromptText text;
+  if (body->contains("system")) text.bytes += content_text((*body)["system"]).size();
+  count_messages(*messages, text);
+  const std::int64_t input = tokens_for_bytes(text.bytes);
   const std::int64_t output = std::min(max_tokens->get<std::int64_t>(), kMaxCompletionTokens);
   const std::string n = std::to_string(seq);
 
@@ -319,7 +330,7 @@ inline Reply anthropic_messages(const http::ServerRequest& request, const std::o
                 {"type", "message"},
                 {"role", "assistant"},
                 {"model", *model},
-                {"content", json::array({{{"type", "text"}, {"text", spec_text(*model, last_user)}}})},
+                {"content", json::array({{{"type", "text"}, {"text", spec_text(*model, text.last_user)}}})},
                 {"stop_reason", "end_turn"},
                 {"stop_sequence", nullptr},
                 {"usage",
