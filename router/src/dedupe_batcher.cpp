@@ -10,15 +10,22 @@
 namespace atlas::router {
 namespace {
 
-// Claims every key of the batch in one statement (its own transaction) and
-// returns the keys it did not get. A row is taken when it expired, or when it
-// is an unfinished claim of the same task id (a redelivery of a request whose
-// first copy never became durable). Keys are inserted in order, so two
-// replicas claiming overlapping batches lock rows in the same order.
-// $1 text[] keys, $2 uuid[] their task ids (same length), $3 the TTL in s.
-constexpr const char* kClaimName = "router_dedupe_claim";
-constexpr const char* kClaimBatch = R"SQL(
-  WITH input AS (
+// One batch in one statement (its own transaction): marks the confirmed keys
+// 'published', claims every key of the claims, and returns the keys it did not
+// get. A row is taken when it expired, or when it is an unfinished claim of
+// the same task id (a redelivery of a request whose first copy never became
+// durable). Keys are inserted in order, so two replicas claiming overlapping
+// batches lock rows in the same order. The confirmation runs although nothing
+// reads it (PostgreSQL runs every data-modifying WITH to completion); no key
+// is both confirmed and claimed (take_batch).
+// $1 text[] keys, $2 uuid[] their task ids (same length), $3 the TTL in s,
+// $4 text[] the keys to mark 'published'.
+constexpr const char* kBatchName = "router_dedupe_batch";
+constexpr const char* kBatch = R"SQL(
+  WITH confirmed AS (
+    UPDATE public.router_webhook_dedupe SET state = 'published'
+    WHERE dedupe_key = ANY ($4::text[]) AND state <> 'published'
+  ), input AS (
     SELECT k, t FROM unnest($1::text[], $2::uuid[]) AS i(k, t)
   ), claimed AS (
     INSERT INTO public.router_webhook_dedupe AS d (dedupe_key, task_id, expires_at)
@@ -32,6 +39,27 @@ constexpr const char* kClaimBatch = R"SQL(
   SELECT k FROM input WHERE k NOT IN (SELECT dedupe_key FROM claimed)
 )SQL";
 
+// The batcher's connection settings.
+//
+// The statement is prepared with one generic plan for the life of the
+// connection. A generic plan made while the table was small would find the
+// confirmed rows by scanning it whole for as long as the connection lives,
+// and planning "= ANY($4)" with its parameters every time cost the backend as
+// much as the update itself (docs/benchmarks.md): with sequential and bitmap
+// scans off, the primary key's index scan is the only plan left. The claim's
+// plan does not depend on the table's size (the primary key arbitrates
+// ON CONFLICT).
+//
+// The commit does not wait for the disk (synchronous_commit off): a database
+// crash can lose the last few hundred milliseconds of keys, and a redelivery
+// of one of those requests is then published again with the same task id,
+// absorbed downstream (G2, G4), as when the store is down. The request itself
+// is durable in Kafka, or through the PostgreSQL fallback, which commits
+// synchronously.
+const std::vector<const char*> kSettings = {
+    "SET synchronous_commit = off", "SET enable_seqscan = off", "SET enable_bitmapscan = off",
+    "SET plan_cache_mode = force_generic_plan"};
+
 // Who holds the keys a claim did not get. A statement of its own: it needs a
 // snapshot that sees the rows other replicas committed during the claim.
 // Not prepared: it runs only for duplicates, and planned each time it finds
@@ -40,14 +68,6 @@ constexpr const char* kClaimBatch = R"SQL(
 constexpr const char* kHeld = R"SQL(
   SELECT dedupe_key, state, task_id::text FROM public.router_webhook_dedupe
   WHERE dedupe_key = ANY ($1::text[]) AND expires_at >= now()
-)SQL";
-
-// Prepared and planned with its parameters on every execution (the confirm
-// lane's plan_cache_mode), for the same reason as kHeld.
-constexpr const char* kConfirmName = "router_dedupe_confirm";
-constexpr const char* kConfirm = R"SQL(
-  UPDATE public.router_webhook_dedupe SET state = 'published'
-  WHERE dedupe_key = ANY ($1::text[]) AND state <> 'published'
 )SQL";
 
 constexpr std::chrono::milliseconds kClaimTimeout{1000};
@@ -70,9 +90,9 @@ ClaimResult judge_claim(const std::vector<std::string>& unclaimed_keys, const Uu
 }
 
 std::vector<std::size_t> pick_batch(const std::vector<const std::vector<std::string>*>& keys,
-                                    std::size_t max_batch) {
+                                    std::size_t max_batch, const std::vector<std::string>& excluded) {
   std::vector<std::size_t> out;
-  std::set<std::string_view> seen;
+  std::set<std::string_view> seen(excluded.begin(), excluded.end());
   for (std::size_t i = 0; i < keys.size() && out.size() < max_batch; ++i) {
     const bool clash = std::any_of(keys[i]->begin(), keys[i]->end(),
                                    [&](const std::string& k) { return seen.count(k) != 0; });
@@ -85,14 +105,8 @@ std::vector<std::size_t> pick_batch(const std::vector<const std::vector<std::str
 
 DedupeBatcher::DedupeBatcher(pg::Pool& pool, std::chrono::seconds ttl, Logger& logger,
                              std::size_t max_batch)
-    : pool_(pool),
-      ttl_(ttl),
-      logger_(logger),
-      max_batch_(std::max<std::size_t>(1, max_batch)),
-      claim_lane_(pool, {{kClaimName, kClaimBatch}}, false),
-      confirm_lane_(pool, {{kConfirmName, kConfirm}}, true) {
-  claim_thread_ = std::thread([this] { run_claim_lane(); });
-  confirm_thread_ = std::thread([this] { run_confirm_lane(); });
+    : pool_(pool), ttl_(ttl), logger_(logger), max_batch_(std::max<std::size_t>(1, max_batch)) {
+  thread_ = std::thread([this] { run(); });
 }
 
 DedupeBatcher::~DedupeBatcher() { stop(); }
@@ -102,7 +116,7 @@ void DedupeBatcher::claim(std::vector<std::string> keys, const Uuid& task_id, Ca
     std::lock_guard lock(mutex_);
     if (!stopping_) {
       claims_.push_back(Claim{std::move(keys), task_id, std::move(done)});
-      claims_ready_.notify_one();
+      ready_.notify_one();
       return;
     }
   }
@@ -114,7 +128,7 @@ void DedupeBatcher::confirm(std::vector<std::string> keys) {
   if (stopping_) return;
   confirms_.insert(confirms_.end(), std::make_move_iterator(keys.begin()),
                    std::make_move_iterator(keys.end()));
-  confirms_ready_.notify_one();
+  ready_.notify_one();
 }
 
 void DedupeBatcher::stop() {
@@ -122,18 +136,17 @@ void DedupeBatcher::stop() {
     std::lock_guard lock(mutex_);
     stopping_ = true;
   }
-  claims_ready_.notify_all();
-  confirms_ready_.notify_all();
-  if (claim_thread_.joinable()) claim_thread_.join();
-  if (confirm_thread_.joinable()) confirm_thread_.join();
+  ready_.notify_all();
+  if (thread_.joinable()) thread_.join();
 }
 
-std::vector<DedupeBatcher::Claim> DedupeBatcher::take_batch() {
+std::vector<DedupeBatcher::Claim> DedupeBatcher::take_batch(
+    const std::vector<std::string>& confirming) {
   const std::size_t window = std::min(claims_.size(), max_batch_);
   std::vector<const std::vector<std::string>*> keys;
   keys.reserve(window);
   for (std::size_t i = 0; i < window; ++i) keys.push_back(&claims_[i].keys);
-  const std::vector<std::size_t> chosen = pick_batch(keys, max_batch_);
+  const std::vector<std::size_t> chosen = pick_batch(keys, max_batch_, confirming);
   std::vector<Claim> batch;
   batch.reserve(chosen.size());
   std::deque<Claim> rest;
@@ -152,75 +165,53 @@ std::vector<DedupeBatcher::Claim> DedupeBatcher::take_batch() {
   return batch;
 }
 
-// Connects and prepares before the first webhook, so the first claim and
-// the first confirmation do not wait for that. A database that is down now
-// is tried again on first use, which reports the error.
-void DedupeBatcher::Lane::warm_up() {
+void DedupeBatcher::run() {
+  // Connects and prepares before the first webhook, so the first batch does
+  // not wait for that. A database that is down now is tried again on first
+  // use, which reports the error.
   try {
     (void)connection();
   } catch (const std::exception&) {
-    drop();
+    drop_connection();
   }
-}
-
-void DedupeBatcher::run_claim_lane() {
-  claim_lane_.warm_up();
   for (;;) {
-    std::vector<Claim> batch;
+    std::vector<Claim> claims;
+    std::vector<std::string> confirms;
     {
       std::unique_lock lock(mutex_);
-      claims_ready_.wait(lock, [this] { return stopping_ || !claims_.empty(); });
-      if (claims_.empty()) break;  // stopping, nothing left
-      batch = take_batch();
-    }
-    run_claims(std::move(batch));
-  }
-  claim_lane_.drop();
-}
-
-void DedupeBatcher::run_confirm_lane() {
-  confirm_lane_.warm_up();
-  for (;;) {
-    std::vector<std::string> keys;
-    {
-      std::unique_lock lock(mutex_);
-      confirms_ready_.wait(lock, [this] { return stopping_ || !confirms_.empty(); });
-      if (confirms_.empty()) break;  // stopping, nothing left
+      ready_.wait(lock, [this] { return stopping_ || !claims_.empty() || !confirms_.empty(); });
+      if (claims_.empty() && confirms_.empty()) break;  // stopping, nothing left
       // No waiting to gather more: a redelivery to another replica must find
-      // the row 'published' as soon as possible. Batches still form, from the
-      // keys that arrive while the previous statement runs.
-      keys.swap(confirms_);
+      // the row 'published' as soon as possible. Batches still form, from
+      // what arrives while the previous statement runs.
+      confirms.swap(confirms_);
+      claims = take_batch(confirms);
     }
-    run_confirms(std::move(keys));
+    run_batch(std::move(claims), std::move(confirms));
   }
-  confirm_lane_.drop();
+  drop_connection();
 }
 
-pqxx::connection& DedupeBatcher::Lane::connection() {
+pqxx::connection& DedupeBatcher::connection() {
   if (!lease_) {
     lease_.emplace(pool_.lease(kClaimTimeout));
     pqxx::connection& conn = lease_->connection();
     // Bounded: a stuck database must not hold webhooks past Slack's 3 s; on
-    // a time-out the batch is published without the fleet-wide check. The
-    // connection is this lane's alone, so the setting stays with it.
+    // a time-out the batch is published without the fleet-wide check.
     pqxx::nontransaction(conn).exec("SET statement_timeout = " + std::to_string(kClaimTimeout.count()));
-    // A generic plan made while the table was small would scan it whole for
-    // "= ANY($1)" for as long as the connection lives: plan such statements
-    // with their parameters every time. The claim's plan does not depend on
-    // the table's size (the primary key arbitrates ON CONFLICT): it is kept.
-    if (custom_plans_) pqxx::nontransaction(conn).exec("SET plan_cache_mode = force_custom_plan");
-    for (const auto& [name, sql] : statements_) conn.prepare(name, sql);
+    for (const char* setting : kSettings) pqxx::nontransaction(conn).exec(setting);
+    conn.prepare(kBatchName, kBatch);
   }
   return lease_->connection();
 }
 
-void DedupeBatcher::Lane::drop() {
+void DedupeBatcher::drop_connection() {
   if (!lease_) return;
   lease_->mark_broken();
   lease_.reset();
 }
 
-void DedupeBatcher::run_claims(std::vector<Claim> batch) {
+void DedupeBatcher::run_batch(std::vector<Claim> batch, std::vector<std::string> confirms) {
   std::vector<std::string> keys;
   std::vector<std::string> tasks;
   std::set<std::string_view> all;
@@ -237,11 +228,13 @@ void DedupeBatcher::run_claims(std::vector<Claim> batch) {
   std::map<std::string, HeldKey> held;
   std::string error;
   try {
-    pqxx::connection& conn = claim_lane_.connection();
+    pqxx::connection& conn = connection();
     try {
       pqxx::nontransaction tx(conn);
-      for (const auto& row : tx.exec_prepared(kClaimName, pg_array_literal(keys), pg_array_literal(tasks),
-                                              static_cast<long long>(ttl_.count()))) {
+      for (const auto& row : tx.exec_prepared(kBatchName, pg_array_literal(keys),
+                                              pg_array_literal(tasks),
+                                              static_cast<long long>(ttl_.count()),
+                                              pg_array_literal(confirms))) {
         unclaimed.insert(row[0].as<std::string>());
       }
       if (!unclaimed.empty()) {
@@ -251,11 +244,17 @@ void DedupeBatcher::run_claims(std::vector<Claim> batch) {
         }
       }
     } catch (const pqxx::broken_connection&) {
-      claim_lane_.drop();
+      drop_connection();
       throw;
     }
   } catch (const std::exception& e) {
     error = pool_.redact(e.what());
+  }
+  if (!error.empty() && !confirms.empty()) {
+    // A key left 'claimed' only means a later redelivery of the same request
+    // is published again with the same task id (absorbed downstream).
+    logger_.warn("webhook dedupe keys not marked published",
+                 {{"keys", confirms.size()}, {"error", error}});
   }
   for (Claim& c : batch) {
     if (!error.empty()) {
@@ -267,24 +266,6 @@ void DedupeBatcher::run_claims(std::vector<Claim> batch) {
       if (unclaimed.count(k) != 0) mine.push_back(k);
     }
     c.done(judge_claim(mine, c.task_id, held), "");
-  }
-}
-
-void DedupeBatcher::run_confirms(std::vector<std::string> keys) {
-  try {
-    pqxx::connection& conn = confirm_lane_.connection();
-    try {
-      pqxx::nontransaction tx(conn);
-      tx.exec_prepared(kConfirmName, pg_array_literal(keys));
-    } catch (const pqxx::broken_connection&) {
-      confirm_lane_.drop();
-      throw;
-    }
-  } catch (const std::exception& e) {
-    // A key left 'claimed' only means a later redelivery of the same request
-    // is published again with the same task id (absorbed downstream).
-    logger_.warn("webhook dedupe keys not marked published",
-                 {{"keys", keys.size()}, {"error", pool_.redact(e.what())}});
   }
 }
 

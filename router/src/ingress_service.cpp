@@ -170,7 +170,7 @@ void IngressService::handle(Route route, const http::ServerRequest& request,
 }
 
 void IngressService::begin(const std::shared_ptr<Pending>& p) {
-  // publish() runs on the batcher's claim thread: it only queues the record
+  // publish() runs on the batcher's thread: it only queues the record
   // (produce() waits only when librdkafka's queue is full, which the
   // ROUTER_MAX_PENDING_WEBHOOKS cap keeps far away) and answers duplicates.
   dedupe_.claim(p->accept.dedupe_keys, p->task_id,

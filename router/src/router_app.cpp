@@ -15,11 +15,10 @@ RouterApp::RouterApp(CommonConfig common, RouterConfig config, Logger& logger)
   metrics_ = std::make_unique<RouterMetrics>(*registry_);
 
   // Every work thread may hold a connection, plus the inbox relay's LISTEN
-  // connection, the dedupe batcher's two (claims, confirmations), the
-  // housekeeping thread and one spare.
+  // connection, the dedupe batcher's, the housekeeping thread and one spare.
   pg::PoolOptions pool_options;
   pool_options.size = t.db_pool_size > 0 ? static_cast<std::size_t>(t.db_pool_size)
-                                         : static_cast<std::size_t>(t.worker_threads) + 5;
+                                         : static_cast<std::size_t>(t.worker_threads) + 4;
   pool_ = std::make_unique<pg::Pool>(common_.database_url, pool_options);
   pool_->wait_until_reachable(t.startup_db_wait, logger_);
   const pg::MigrationSummary migrated = pg::migrate(*pool_, pg::embedded_migrations(), logger_);

@@ -195,3 +195,12 @@ TEST_CASE("router dedupe: requests sharing a key are not claimed in the same bat
   CHECK(pick_batch({&c, &a}, 10) == std::vector<std::size_t>{0});
   CHECK(pick_batch({}, 10).empty());
 }
+
+TEST_CASE("router dedupe: a request whose key the batch confirms waits for the next batch") {
+  const std::vector<std::string> a = {"k1"};
+  const std::vector<std::string> b = {"k2", "k3"};  // k3 is being confirmed
+  const std::vector<std::string> c = {"k4"};
+  CHECK(pick_batch({&a, &b, &c}, 10, {"k3", "k9"}) == std::vector<std::size_t>{0, 2});
+  CHECK(pick_batch({&b}, 10, {"k3"}).empty());
+  CHECK(pick_batch({&b}, 10, {}) == std::vector<std::size_t>{0});
+}

@@ -1,13 +1,12 @@
 #pragma once
 // The fleet-wide webhook dedupe (router_webhook_dedupe, migrations 005 and
-// 007) with group commit: claims of many concurrent requests share one SQL
-// statement, and so do the "published" confirmations, so the database costs
-// a round trip per batch instead of per webhook. Claims and confirmations run
-// on two threads of their own, each with its own connection and prepared
-// statements, so a batch of confirmations never delays the next claims. Each
-// batch is whatever arrived while the previous statement ran: nothing waits
-// to gather more.
-// Callers are never blocked.
+// 007) with group commit: the claims of many concurrent requests and the
+// "published" confirmations of those that became durable share one SQL
+// statement, so the database costs a round trip and a commit per batch
+// instead of two per webhook. One thread runs the statements on a connection
+// of its own with the statement prepared; each batch is whatever arrived
+// while the previous statement ran: nothing waits to gather more. Callers
+// are never blocked.
 //
 // A request's claim decides (judge_claim):
 //   every key claimed by this request                   -> fresh: publish it
@@ -18,7 +17,9 @@
 //   same request durable)                               -> taken over: publish again (same
 //                                                          task id, absorbed downstream)
 // Two requests of one batch that share a key are not claimed together: the
-// later one waits for the next batch, where it sees the first one's row.
+// later one waits for the next batch, where it sees the first one's row. A
+// claim of a key whose confirmation is in the batch waits likewise, and finds
+// the key 'published' (one statement may not change a row twice).
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -52,9 +53,11 @@ struct HeldKey {
                                       const std::map<std::string, HeldKey>& held);
 
 // Which requests (by index) go into one batch: in order, skipping any that
-// shares a key with an earlier one in the batch, up to max_batch.
+// shares a key with an earlier one in the batch or with `excluded` (the keys
+// the batch confirms), up to max_batch.
 [[nodiscard]] std::vector<std::size_t> pick_batch(
-    const std::vector<const std::vector<std::string>*>& keys, std::size_t max_batch);
+    const std::vector<const std::vector<std::string>*>& keys, std::size_t max_batch,
+    const std::vector<std::string>& excluded = {});
 
 class DedupeBatcher {
  public:
@@ -67,9 +70,9 @@ class DedupeBatcher {
   DedupeBatcher(const DedupeBatcher&) = delete;
   DedupeBatcher& operator=(const DedupeBatcher&) = delete;
 
-  // `done` runs on the claim thread: keep it short (post real work elsewhere).
+  // `done` runs on the batcher's thread: keep it short (post real work elsewhere).
   void claim(std::vector<std::string> keys, const Uuid& task_id, Callback done);
-  // Marks the keys 'published' (best effort; failures are logged).
+  // Marks the keys 'published' with the next batch (best effort; failures are logged).
   void confirm(std::vector<std::string> keys);
   // Runs what is queued, then ends the thread. Claims arriving later fail at once.
   void stop();
@@ -80,46 +83,29 @@ class DedupeBatcher {
     Uuid task_id;
     Callback done;
   };
-  // A connection of one thread (leased on first use, kept), with the
-  // statement time-out and the prepared statements set up.
-  class Lane {
-   public:
-    using Statements = std::vector<std::pair<const char*, const char*>>;  // name, SQL
-    // custom_plans: plan_cache_mode = force_custom_plan on the connection.
-    Lane(pg::Pool& pool, Statements statements, bool custom_plans)
-        : pool_(pool), statements_(std::move(statements)), custom_plans_(custom_plans) {}
-    pqxx::connection& connection();
-    void warm_up();  // connection(), errors left for the first real use
-    void drop();  // after an error, and at the end (its settings must not go back to the pool)
-
-   private:
-    pg::Pool& pool_;
-    Statements statements_;  // prepared on each new connection
-    bool custom_plans_;
-    std::optional<pg::Pool::Lease> lease_;
-  };
-  void run_claim_lane();
-  void run_confirm_lane();
-  void run_claims(std::vector<Claim> batch);
-  void run_confirms(std::vector<std::string> keys);
+  void run();
+  void run_batch(std::vector<Claim> claims, std::vector<std::string> confirms);
   // Takes up to max_batch_ claims from the front of claims_, minus those
-  // sharing a key with an earlier one (they stay queued, in order).
-  std::vector<Claim> take_batch();
+  // sharing a key with an earlier one or with `confirming` (they stay
+  // queued, in order).
+  std::vector<Claim> take_batch(const std::vector<std::string>& confirming);
+  // The batcher's connection (leased on first use, kept) with its settings
+  // and prepared statement; reset after an error and at the end, so its
+  // settings never go back to the pool.
+  pqxx::connection& connection();
+  void drop_connection();
 
   pg::Pool& pool_;
   std::chrono::seconds ttl_;
   Logger& logger_;
   std::size_t max_batch_;
-  Lane claim_lane_;    // claim thread only
-  Lane confirm_lane_;  // confirm thread only
+  std::optional<pg::Pool::Lease> lease_;  // the batcher's thread only
   std::mutex mutex_;
-  std::condition_variable claims_ready_;
-  std::condition_variable confirms_ready_;
+  std::condition_variable ready_;
   std::deque<Claim> claims_;           // guarded by mutex_
   std::vector<std::string> confirms_;  // guarded by mutex_
   bool stopping_ = false;              // guarded by mutex_
-  std::thread claim_thread_;
-  std::thread confirm_thread_;
+  std::thread thread_;
 };
 
 }  // namespace atlas::router

@@ -59,7 +59,7 @@ struct RouterTuning {
   std::chrono::milliseconds ack_timeout{2'500};
   std::chrono::seconds dedupe_ttl{24 * 3600};      // ROUTER_DEDUPE_TTL_S (at least 600)
   int worker_threads = 4;                          // ROUTER_WORKER_THREADS: database and delivery work
-  int db_pool_size = 0;                            // ROUTER_DB_POOL_SIZE (0: worker_threads + 5)
+  int db_pool_size = 0;                            // ROUTER_DB_POOL_SIZE (0: worker_threads + 4)
   std::chrono::milliseconds startup_db_wait{30'000};  // ROUTER_STARTUP_DB_WAIT_S
   bool inbox_relay = true;                         // ROUTER_INBOX_RELAY
   std::chrono::milliseconds relay_poll{500};       // ROUTER_RELAY_POLL_S: poll when no NOTIFY came
