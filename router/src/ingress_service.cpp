@@ -1,5 +1,6 @@
 #include "atlas/router/ingress_service.hpp"
 
+#include <functional>
 #include <utility>
 #include <variant>
 
@@ -158,11 +159,14 @@ void IngressService::handle(Route route, const http::ServerRequest& request,
     return;
   }
 
-  auto p = std::make_shared<Pending>();
+  // Not make_shared: the deadline queue's weak_ptr would keep the whole
+  // block allocated until the sweep, on another thread.
+  std::shared_ptr<Pending> p(new Pending);
   p->source = source;
   p->task_id = task_id;
   p->value = serialize(chat_envelope(accept, task_id));
   p->accept = std::move(accept);
+  p->accept.chat = {};  // in p->value now; freed here, on the thread that allocated it
   p->started = started;
   p->responder = std::move(respond);
   ++pending_;
@@ -242,16 +246,32 @@ void IngressService::publish(const std::shared_ptr<Pending>& p,
                     [this, p](const kafka::DeliveryResult& r) { on_delivery(p, r); });
 }
 
-// On the producer's poll thread: only state changes and posts.
+// The report is settled on the connection's I/O thread, where the request's
+// memory was allocated (the Pending, its envelope, the answer): freeing it
+// there keeps glibc's per-thread caches warm instead of handing every block
+// to another thread's arena.
 void IngressService::on_delivery(const std::shared_ptr<Pending>& p,
                                  const kafka::DeliveryResult& result) {
+  std::function<void()> settle = [this, p, ok = result.ok,
+                                  error = result.ok ? std::string() : result.error] {
+    settle_delivery(p, ok, error);
+  };
+  {
+    std::lock_guard lock(p->mutex);  // the responder moves out under it
+    if (p->responder.post(settle)) return;
+  }
+  settle();  // answered already (deadline) or the server is stopping
+}
+
+void IngressService::settle_delivery(const std::shared_ptr<Pending>& p, bool ok,
+                                     const std::string& error) {
   {
     std::lock_guard lock(p->mutex);
-    p->kafka = result.ok ? Step::ok : Step::failed;
+    p->kafka = ok ? Step::ok : Step::failed;
   }
-  if (!result.ok) {
+  if (!ok) {
     logger_.warn("webhook chat not acknowledged by Kafka; making it durable in PostgreSQL",
-                 {{"task_id", p->task_id.to_string()}, {"error", result.error}});
+                 {{"task_id", p->task_id.to_string()}, {"error", error}});
   }
   advance(p);
 }

@@ -549,6 +549,72 @@ TEST_CASE("http server: dropped Responder is 500, thrown handler is 500, silent 
   CHECK(next.body == "fast");
 }
 
+TEST_CASE("http server: Responder::post runs work on the connection's thread, and refuses once the server stopped") {
+  auto options = test_options();
+  options.drain_timeout = 200ms;
+  Server server(options);
+  std::mutex mutex;
+  std::condition_variable parked_cv;
+  std::optional<Responder> parked;
+  std::thread::id handler_thread;
+  server.add_route("GET", "/later", [&](const ServerRequest&, Responder respond) {
+    std::lock_guard lock(mutex);
+    handler_thread = std::this_thread::get_id();
+    parked.emplace(std::move(respond));
+    parked_cv.notify_all();
+  });
+  server.start();
+  Client client;
+  ClientRequest request;
+  request.url = base_url(server) + "/later";
+  request.timeout = 5s;
+  auto answer = client.send(std::move(request));
+
+  std::promise<std::thread::id> ran_on;
+  {
+    std::unique_lock lock(mutex);
+    REQUIRE(parked_cv.wait_for(lock, 5s, [&] { return parked.has_value(); }));
+  }
+  // From another thread, as a Kafka delivery report arrives: the work runs on
+  // the thread that called the handler, and answers from there.
+  std::thread([&] {
+    std::lock_guard lock(mutex);
+    std::function<void()> work = [&] {
+      ran_on.set_value(std::this_thread::get_id());
+      std::lock_guard inner(mutex);
+      parked->send(atlas::http::text_response(200, "done"));
+    };
+    CHECK(parked->post(work));
+    CHECK_FALSE(work);  // moved into the queue
+  }).join();
+  auto ran = ran_on.get_future();
+  REQUIRE(ran.wait_for(5s) == std::future_status::ready);
+  CHECK(ran.get() == handler_thread);
+  const auto response = answer.get();
+  CHECK(response.status == 200);
+  CHECK(response.body == "done");
+
+  // A request still waiting when the server stops: nobody would run the
+  // work, so post() refuses and the caller keeps it.
+  {
+    std::lock_guard lock(mutex);
+    parked.reset();
+  }
+  ClientRequest second;
+  second.url = base_url(server) + "/later";
+  second.timeout = 5s;
+  auto unanswered = client.send(std::move(second));
+  {
+    std::unique_lock lock(mutex);
+    REQUIRE(parked_cv.wait_for(lock, 5s, [&] { return parked.has_value(); }));
+  }
+  server.stop();  // cuts the parked request off after the drain time-out
+  std::function<void()> late = [] {};
+  CHECK_FALSE(parked->post(late));
+  CHECK(late);
+  CHECK(unanswered.get().status != 200);
+}
+
 TEST_CASE("http server: connections beyond max_connections get 503") {
   auto options = test_options();
   options.limits.max_connections = 2;

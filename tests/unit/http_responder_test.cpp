@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <functional>
 #include <optional>
 #include <thread>
 #include <utility>
@@ -64,4 +65,18 @@ TEST_CASE("http responder: moving transfers the duty to answer") {
   REQUIRE(first.sent.size() == 1);
   CHECK(first.sent[0].status == 500);
   CHECK(second.sent.empty());
+}
+
+TEST_CASE("http responder: without a connection thread post() refuses and leaves the work to the caller") {
+  Recorder recorder;
+  auto respond = recorder.responder();
+  int ran = 0;
+  std::function<void()> work = [&ran] { ++ran; };
+  CHECK_FALSE(respond.post(work));
+  REQUIRE(work);  // not moved from: the caller still holds it
+  work();
+  CHECK(ran == 1);
+  respond.send(atlas::http::text_response(200, "ok"));
+  CHECK_FALSE(respond.post(work));  // answered: nothing to post to either
+  CHECK(ran == 1);
 }

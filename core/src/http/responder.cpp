@@ -3,27 +3,40 @@
 #include <utility>
 
 namespace atlas::http {
+namespace {
+
+class DeliverChannel final : public Responder::Channel {
+ public:
+  explicit DeliverChannel(Responder::Deliver deliver) : deliver_(std::move(deliver)) {}
+  void deliver(ServerResponse response) override { deliver_(std::move(response)); }
+  bool post(std::function<void()>& /*work*/) override { return false; }
+
+ private:
+  Responder::Deliver deliver_;
+};
+
+}  // namespace
+
+Responder::Responder(Deliver deliver) : channel_(std::make_unique<DeliverChannel>(std::move(deliver))) {}
 
 Responder::~Responder() { drop(); }
-
-Responder::Responder(Responder&& other) noexcept : deliver_(std::exchange(other.deliver_, nullptr)) {}
 
 Responder& Responder::operator=(Responder&& other) noexcept {
   if (this != &other) {
     drop();
-    deliver_ = std::exchange(other.deliver_, nullptr);
+    channel_ = std::move(other.channel_);
   }
   return *this;
 }
 
 void Responder::send(ServerResponse response) {
-  if (!deliver_) return;
-  auto deliver = std::exchange(deliver_, nullptr);
-  deliver(std::move(response));
+  if (!channel_) return;
+  const auto channel = std::move(channel_);
+  channel->deliver(std::move(response));
 }
 
 void Responder::drop() noexcept {
-  if (!deliver_) return;
+  if (!channel_) return;
   try {
     send(error_response(500, "the handler finished without answering"));
   } catch (...) {

@@ -174,6 +174,10 @@ void Server::stop() {
     }
   }
   for (auto& thread : runtime_->threads) thread.join();
+  {
+    std::lock_guard lock(shared_->post_mutex);
+    shared_->accepting_posts = false;  // nobody runs what is posted now
+  }
   if (shared_->logger) shared_->logger->info("http server stopped", {{"port", port_}});
 }
 

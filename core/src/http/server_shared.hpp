@@ -32,9 +32,10 @@ struct ServerShared {
   std::atomic<std::uint64_t> open{0};
   std::atomic<std::uint64_t> requests{0};
 
-  // Responders post into the io_context from any thread. ~Server closes this
-  // gate before the io_context is destroyed, so a late Responder never
-  // touches a dead executor.
+  // Responders post into the io_contexts from any thread. Server::stop()
+  // closes this gate once the I/O threads have finished (and ~Server before
+  // the io_contexts are destroyed), so a late Responder never touches a dead
+  // executor, and work it is asked to post is left to its caller.
   std::mutex post_mutex;
   bool accepting_posts = true;  // guarded by post_mutex
 

@@ -203,17 +203,50 @@ void Session::dispatch() {
   }
 }
 
-Responder Session::make_responder(std::uint64_t sequence) {
-  return Responder([weak = weak_from_this(), shared = shared_, sequence](ServerResponse response) {
-    std::lock_guard lock(shared->post_mutex);
-    if (!shared->accepting_posts) return;
-    auto self = weak.lock();
+namespace {
+
+// A Responder's channel to its session: the answer and post()ed work go to
+// the connection's io_context, the one thread that runs the session.
+class SessionChannel final : public Responder::Channel {
+ public:
+  SessionChannel(std::weak_ptr<Session> session, std::shared_ptr<ServerShared> shared,
+                 net::any_io_executor executor, std::uint64_t sequence)
+      : session_(std::move(session)),
+        shared_(std::move(shared)),
+        executor_(std::move(executor)),
+        sequence_(sequence) {}
+
+  void deliver(ServerResponse response) override {
+    std::lock_guard lock(shared_->post_mutex);
+    if (!shared_->accepting_posts) return;
+    auto self = session_.lock();
     if (!self) return;  // connection already gone
-    auto executor = self->executor();
-    net::post(executor, [self = std::move(self), sequence, response = std::move(response)]() mutable {
+    net::post(executor_, [self = std::move(self), sequence = sequence_,
+                          response = std::move(response)]() mutable {
       self->on_handler_response(sequence, std::move(response));
     });
-  });
+  }
+
+  // Work outlives the connection: it is posted even when the client left.
+  bool post(std::function<void()>& work) override {
+    std::lock_guard lock(shared_->post_mutex);
+    auto& context = static_cast<net::io_context&>(net::query(executor_, net::execution::context));
+    if (!shared_->accepting_posts || context.stopped()) return false;
+    net::post(executor_, std::move(work));
+    return true;
+  }
+
+ private:
+  std::weak_ptr<Session> session_;
+  std::shared_ptr<ServerShared> shared_;
+  net::any_io_executor executor_;
+  std::uint64_t sequence_;
+};
+
+}  // namespace
+
+Responder Session::make_responder(std::uint64_t sequence) {
+  return Responder(std::make_unique<SessionChannel>(weak_from_this(), shared_, executor(), sequence));
 }
 
 void Session::on_handler_response(std::uint64_t sequence, ServerResponse response) {

@@ -27,6 +27,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // Posted by Server::stop(): closes the connection if it waits for a request.
   void close_if_idle();
   [[nodiscard]] boost::asio::any_io_executor executor() { return stream_.get_executor(); }
+  // The handler's answer to request `sequence`, on the connection's thread.
+  void on_handler_response(std::uint64_t sequence, ServerResponse response);
 
  private:
   using Parser = boost::beast::http::request_parser<boost::beast::http::string_body>;
@@ -40,7 +42,6 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_read_error(boost::beast::error_code ec);
   void dispatch();
   Responder make_responder(std::uint64_t sequence);
-  void on_handler_response(std::uint64_t sequence, ServerResponse response);
   void on_handler_timeout(std::uint64_t sequence, boost::beast::error_code ec);
   void reject(int status, std::string_view reason);
   void write(ServerResponse response, bool close_after);

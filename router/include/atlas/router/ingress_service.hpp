@@ -86,7 +86,10 @@ class IngressService {
   void begin(const std::shared_ptr<Pending>& p);
   void publish(const std::shared_ptr<Pending>& p, const std::optional<ClaimResult>& claim,
                const std::string& error);
+  // On the producer's thread: hands the report to settle_delivery on the
+  // request's connection thread (or runs it here when there is none).
   void on_delivery(const std::shared_ptr<Pending>& p, const kafka::DeliveryResult& result);
+  void settle_delivery(const std::shared_ptr<Pending>& p, bool ok, const std::string& error);
   void on_deadline(const std::shared_ptr<Pending>& p);
   // Deadlines: one timer sweeps every request waiting for Kafka (no timer
   // per request).
