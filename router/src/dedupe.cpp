@@ -8,7 +8,7 @@ TtlSet::TtlSet(std::chrono::milliseconds ttl, std::size_t max_entries)
     : ttl_(ttl), max_entries_(std::max<std::size_t>(1, max_entries)) {}
 
 bool TtlSet::contains(std::string_view key, Clock::time_point now) const {
-  const auto it = expiry_.find(std::string(key));
+  const auto it = expiry_.find(key);
   return it != expiry_.end() && it->second > now;
 }
 
@@ -45,6 +45,8 @@ void TtlSet::insert_all(const std::vector<std::string>& keys, Clock::time_point 
   for (const auto& key : keys) insert(key, now);
 }
 
-void TtlSet::erase(std::string_view key) { expiry_.erase(std::string(key)); }
+void TtlSet::erase(std::string_view key) {
+  if (const auto it = expiry_.find(key); it != expiry_.end()) expiry_.erase(it);
+}
 
 }  // namespace atlas::router

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -42,7 +43,12 @@ class TtlSet {
 
   std::chrono::milliseconds ttl_;
   std::size_t max_entries_;
-  std::unordered_map<std::string, Clock::time_point> expiry_;
+  // Looked up by string_view without building a std::string.
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
+  };
+  std::unordered_map<std::string, Clock::time_point, KeyHash, std::equal_to<>> expiry_;
   // Insertion order; every key appears once per insertion. Entries whose
   // expiry no longer matches the map (renewed or erased keys) are skipped.
   std::deque<std::pair<Clock::time_point, std::string>> order_;
