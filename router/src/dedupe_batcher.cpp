@@ -72,6 +72,14 @@ constexpr const char* kHeld = R"SQL(
 
 constexpr std::chrono::milliseconds kClaimTimeout{1000};
 
+// A batch waits this long for more claims unless it has kFullEnough already:
+// much of a statement's cost is fixed, so under load half a millisecond more
+// per request buys larger batches (router_bench at 256 in flight: 40 keys a
+// statement instead of 16) and less database CPU per webhook; when idle a
+// request waits this long once.
+constexpr std::chrono::microseconds kGather{500};
+constexpr std::size_t kFullEnough = 64;
+
 }  // namespace
 
 ClaimResult judge_claim(const std::vector<std::string>& unclaimed_keys, const Uuid& task_id,
@@ -181,9 +189,11 @@ void DedupeBatcher::run() {
       std::unique_lock lock(mutex_);
       ready_.wait(lock, [this] { return stopping_ || !claims_.empty() || !confirms_.empty(); });
       if (claims_.empty() && confirms_.empty()) break;  // stopping, nothing left
-      // No waiting to gather more: a redelivery to another replica must find
-      // the row 'published' as soon as possible. Batches still form, from
-      // what arrives while the previous statement runs.
+      // Batches form from what arrives while the previous statement runs,
+      // and during a short gathering wait. Never longer: a redelivery to
+      // another replica must find the row 'published' as soon as possible.
+      const std::size_t enough = std::min(kFullEnough, max_batch_);
+      ready_.wait_for(lock, kGather, [&] { return stopping_ || claims_.size() >= enough; });
       confirms.swap(confirms_);
       claims = take_batch(confirms);
     }
