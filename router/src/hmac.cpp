@@ -20,36 +20,50 @@ struct MacCtxDeleter {
 };
 
 
-}  // namespace
-
-Sha256Digest hmac_sha256(std::string_view key, std::initializer_list<std::string_view> parts) {
-  // EVP_MAC_fetch returns an owned EVP_MAC; the context holds its own reference.
-  std::unique_ptr<EVP_MAC, MacDeleter> mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
+// OpenSSL 3 looks algorithms up in a locked store: fetching HMAC and SHA-256
+// for every webhook cost more than the hash itself. The MAC is fetched once
+// per process and each thread keeps one context: after its first
+// initialisation with the digest, a new key resets it and the digest stays.
+EVP_MAC_CTX* thread_hmac_context(const unsigned char* key, std::size_t key_size) {
+  static const std::unique_ptr<EVP_MAC, MacDeleter> mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
   if (!mac) throw std::runtime_error("OpenSSL has no HMAC implementation");
-  std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter> ctx(EVP_MAC_CTX_new(mac.get()));
-  if (!ctx) throw std::runtime_error("EVP_MAC_CTX_new failed");
+  thread_local std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter> ctx;
+  thread_local bool has_digest = false;
+  if (!ctx) {
+    ctx.reset(EVP_MAC_CTX_new(mac.get()));
+    if (!ctx) throw std::runtime_error("EVP_MAC_CTX_new failed");
+    has_digest = false;
+  }
   char digest_name[] = "SHA256";
   const OSSL_PARAM params[] = {
       OSSL_PARAM_construct_utf8_string("digest", digest_name, 0),
       OSSL_PARAM_construct_end(),
   };
+  if (EVP_MAC_init(ctx.get(), key, key_size, has_digest ? nullptr : params) != 1) {
+    ctx.reset();  // start from a fresh context next time
+    throw std::runtime_error("EVP_MAC_init(HMAC-SHA256) failed");
+  }
+  has_digest = true;
+  return ctx.get();
+}
+
+}  // namespace
+
+Sha256Digest hmac_sha256(std::string_view key, std::initializer_list<std::string_view> parts) {
   // An empty key is legal HMAC; OpenSSL wants a non-null pointer for it.
   static constexpr unsigned char kEmpty = 0;
   const auto* key_bytes =
       key.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(key.data());
-  if (EVP_MAC_init(ctx.get(), key_bytes, key.size(), params) != 1) {
-    throw std::runtime_error("EVP_MAC_init(HMAC-SHA256) failed");
-  }
+  EVP_MAC_CTX* ctx = thread_hmac_context(key_bytes, key.size());
   for (auto part : parts) {
     if (part.empty()) continue;
-    if (EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(part.data()),
-                       part.size()) != 1) {
+    if (EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(part.data()), part.size()) != 1) {
       throw std::runtime_error("EVP_MAC_update failed");
     }
   }
   Sha256Digest out{};
   std::size_t written = 0;
-  if (EVP_MAC_final(ctx.get(), out.data(), &written, out.size()) != 1 || written != out.size()) {
+  if (EVP_MAC_final(ctx, out.data(), &written, out.size()) != 1 || written != out.size()) {
     throw std::runtime_error("EVP_MAC_final failed");
   }
   return out;

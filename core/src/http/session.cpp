@@ -20,6 +20,9 @@ using tcp = net::ip::tcp;
 
 constexpr std::chrono::milliseconds kMaxLinger{2'000};
 
+// Larger body buffers are not kept for the connection's next request.
+constexpr std::size_t kMaxSpareBody = 64u << 10;
+
 bool is_http_parse_error(const beast::error_code& ec) {
   return ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category();
 }
@@ -75,6 +78,8 @@ void Session::close_if_idle() {
 void Session::read_request() {
   const auto& limits = shared_->limits;
   parser_.emplace();
+  spare_body_.clear();
+  parser_->get().body() = std::move(spare_body_);
   parser_->body_limit(limits.max_body_bytes);
   parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(
       limits.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
@@ -201,6 +206,8 @@ void Session::dispatch() {
                              {{"method", request.method}, {"path", request.path}});
     }
   }
+  // Handlers see the request by const reference: its body buffer is ours again.
+  if (request.body.capacity() <= kMaxSpareBody) spare_body_ = std::move(request.body);
 }
 
 namespace {

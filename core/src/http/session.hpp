@@ -59,6 +59,10 @@ class Session : public std::enable_shared_from_this<Session> {
   std::array<char, 4096> drain_buffer_{};
   std::shared_ptr<ServerShared> shared_;
   std::string peer_address_;
+  // The previous request's body buffer, handed to the next request's parser:
+  // a body of a kilobyte or more is a large allocation for glibc, and each
+  // one makes it consolidate its caches of small blocks.
+  std::string spare_body_;
   std::uint64_t sequence_ = 0;  // numbers requests; stale answers are ignored
   bool awaiting_handler_ = false;
   bool idle_ = false;

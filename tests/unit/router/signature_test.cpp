@@ -3,6 +3,7 @@
 #include <cctype>
 #include <chrono>
 #include <string>
+#include <thread>
 
 #include "atlas/router/hmac.hpp"
 #include "atlas/router/signature.hpp"
@@ -160,4 +161,23 @@ TEST_CASE("router hmac: hex round trip and HMAC-SHA256 of RFC 4231 test case 2")
   // Empty key and empty message are legal HMAC inputs.
   CHECK(atlas::router::to_hex(atlas::router::hmac_sha256("", {""})) ==
         "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+}
+
+TEST_CASE("router hmac: each thread's reused context gives the right digest whatever key came before") {
+  const auto jefe = [] {
+    return atlas::router::to_hex(atlas::router::hmac_sha256("Jefe", {"what do ya want ", "for nothing?"}));
+  };
+  const auto github = [] {
+    return atlas::router::to_hex(atlas::router::hmac_sha256("It's a Secret to Everybody", {"Hello, World!"}));
+  };
+  const std::string kJefe = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
+  const std::string kGithub = "757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
+  for (int round = 0; round < 3; ++round) {  // alternating keys on one context
+    CHECK(jefe() == kJefe);
+    CHECK(github() == kGithub);
+  }
+  std::string from_other_thread;
+  std::thread([&] { from_other_thread = github() + jefe(); }).join();  // a fresh context
+  CHECK(from_other_thread == kGithub + kJefe);
+  CHECK(jefe() == kJefe);
 }
