@@ -124,7 +124,10 @@ void DedupeBatcher::claim(std::vector<std::string> keys, const Uuid& task_id, Ca
     std::lock_guard lock(mutex_);
     if (!stopping_) {
       claims_.push_back(Claim{std::move(keys), task_id, std::move(done)});
-      ready_.notify_one();
+      // Wake the thread when it may be idle, and when a gathering wait has
+      // enough; not for every claim in between.
+      const bool first = claims_.size() == 1 && confirms_.empty();
+      if (first || claims_.size() == std::min(kFullEnough, max_batch_)) ready_.notify_one();
       return;
     }
   }
@@ -134,9 +137,10 @@ void DedupeBatcher::claim(std::vector<std::string> keys, const Uuid& task_id, Ca
 void DedupeBatcher::confirm(std::vector<std::string> keys) {
   std::lock_guard lock(mutex_);
   if (stopping_) return;
+  const bool first = confirms_.empty() && claims_.empty();
   confirms_.insert(confirms_.end(), std::make_move_iterator(keys.begin()),
                    std::make_move_iterator(keys.end()));
-  ready_.notify_one();
+  if (first) ready_.notify_one();
 }
 
 void DedupeBatcher::stop() {
