@@ -14,6 +14,8 @@
 // one is a new chat: a dedupe claim in PostgreSQL, a produce to architect_in
 // and an acknowledgement. At the end the benchmark checks that architect_in
 // holds exactly one message per accepted request (no loss, no duplicates).
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -107,6 +109,41 @@ double hmac_per_second() {
   return static_cast<double>(n + (sink & 0)) / seconds;
 }
 
+// The other yardstick: round trips per second between two threads through a
+// pair of pipes, each one a wake-up of a sleeping thread, usually on the other
+// core. The ingress pipeline hands every batch from thread to thread (HTTP,
+// batcher, PostgreSQL, Kafka client, mock broker, back), and on this virtual
+// machine a wake-up across cores costs tens of microseconds and varies.
+double wakeups_per_second() {
+  int there[2];
+  int back[2];
+  if (::pipe(there) != 0) return 0;
+  if (::pipe(back) != 0) {
+    ::close(there[0]);
+    ::close(there[1]);
+    return 0;
+  }
+  std::thread echo([&] {
+    char c = 0;
+    while (::read(there[0], &c, 1) == 1 && ::write(back[1], &c, 1) == 1) {
+    }
+  });
+  const auto start = std::chrono::steady_clock::now();
+  const auto until = start + std::chrono::milliseconds(300);
+  std::size_t n = 0;
+  char c = 'x';
+  bool ok = true;
+  while (ok && std::chrono::steady_clock::now() < until) {
+    for (int i = 0; ok && i < 100; ++i, ++n) ok = ::write(there[1], &c, 1) == 1 && ::read(back[0], &c, 1) == 1;
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ::close(there[1]);  // the echo thread's read returns 0
+  echo.join();
+  for (int fd : {there[0], back[0], back[1]}) ::close(fd);
+  return ok ? static_cast<double>(n) / seconds : 0;
+}
+
 // The value at fraction `p` (0 to 1) of the SORTED `sorted`, by nearest rank
 // (not interpolated like atlas::bench::percentile: kept so that the figures
 // stay comparable with the earlier runs in docs/benchmarks.md).
@@ -159,6 +196,7 @@ int main(int argc, char** argv) {
   if (opts->output.empty()) opts->output = atlas::test::source_dir() + "/docs/benchmarks.md";
   const double load_start = load_average_value();
   const double speed_start = hmac_per_second();
+  const double wakeups_start = wakeups_per_second();
 
   atlas::test::PgFixture pg("router_bench");
   atlas::test::TempDir bus_dir("router-bench-bus");
@@ -216,6 +254,7 @@ int main(int argc, char** argv) {
   }
   const double load_end = load_average_value();
   const double speed_end = hmac_per_second();
+  const double wakeups_end = wakeups_per_second();
 
   // No loss, no duplicates: one message on architect_in per accepted request
   // (after the relay has published any request stored in PostgreSQL).
@@ -285,11 +324,13 @@ int main(int argc, char** argv) {
           << (met_at.empty() ? std::string("Not met at any level") : "Met at " + met_at) << " ("
           << verdicts << "). Load average (2 cores) at the start " << fixed(load_start, 2)
           << ", at the end " << fixed(load_end, 2)
-          << ". This machine's speed drifts by half over hours: as a yardstick, one thread "
-             "computed "
-          << fixed(speed_start, 0) << " HMAC-SHA256 of 1 KiB per second before the run and "
-          << fixed(speed_end, 0)
-          << " after it; compare runs only at similar yardsticks, or back to back.\n\n"
+          << ". This machine's speed drifts by half over hours, back-to-back runs of one build "
+             "by 10%. Yardsticks, before the run and after it: one thread computed "
+          << fixed(speed_start, 0) << " and " << fixed(speed_end, 0)
+          << " HMAC-SHA256 of 1 KiB per second; two threads passed a byte back and forth "
+          << fixed(wakeups_start, 0) << " and " << fixed(wakeups_end, 0)
+          << " times a second (each pass wakes a sleeping thread, the pipeline's unit of "
+             "work). Compare builds back to back, not across runs.\n\n"
           "How it got here (each step measured back to back, `perf record -a` for where the "
           "CPU went). Session 3, from about 7,500/s: (1) the load generator: libcurl cost "
           "about as much CPU per request as the router's HTTP handling; the hand-written "
