@@ -90,11 +90,16 @@ std::string base_url(const Server& server) {
   return "http://127.0.0.1:" + std::to_string(server.port());
 }
 
-ClientResponse get(Client& client, const std::string& url, std::chrono::milliseconds timeout = 5s) {
+std::future<ClientResponse> send_get(Client& client, const std::string& url,
+                                     std::chrono::milliseconds timeout = 5s) {
   ClientRequest request;
   request.url = url;
   request.timeout = timeout;
-  return client.send(std::move(request)).get();
+  return client.send(std::move(request));
+}
+
+ClientResponse get(Client& client, const std::string& url, std::chrono::milliseconds timeout = 5s) {
+  return send_get(client, url, timeout).get();
 }
 
 bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds limit = 5s) {
@@ -241,16 +246,9 @@ TEST_CASE("http client: a per-request timeout fires while other requests succeed
   server.start();
 
   Client client;
-  ClientRequest slow;
-  slow.url = base_url(server) + "/slow";
-  slow.timeout = 200ms;
-  auto slow_future = client.send(std::move(slow));
+  auto slow_future = send_get(client, base_url(server) + "/slow", 200ms);
   std::vector<std::future<ClientResponse>> fast;
-  for (int i = 0; i < 5; ++i) {
-    ClientRequest request;
-    request.url = base_url(server) + "/fast";
-    fast.push_back(client.send(std::move(request)));
-  }
+  for (int i = 0; i < 5; ++i) fast.push_back(send_get(client, base_url(server) + "/fast"));
   for (auto& future : fast) {
     const auto response = future.get();
     CHECK(response.error == ErrorKind::none);
@@ -280,15 +278,10 @@ TEST_CASE("http client: time waiting for a free connection counts against the ti
   ClientOptions options;
   options.max_host_connections = 1;
   Client client(options);
-  ClientRequest slow;
-  slow.url = base_url(server) + "/slow";
-  auto slow_future = client.send(std::move(slow));
+  auto slow_future = send_get(client, base_url(server) + "/slow");
   REQUIRE(wait_until([&] { return server.stats().requests == 1; }));
 
-  ClientRequest queued;
-  queued.url = base_url(server) + "/fast";
-  queued.timeout = 200ms;
-  const auto response = client.send(std::move(queued)).get();
+  const auto response = get(client, base_url(server) + "/fast", 200ms);
   CHECK(response.error == ErrorKind::timeout);
   CHECK(response.elapsed < 1400ms);  // did not wait for the slow request's connection
   CHECK(slow_future.get().status == 200);
@@ -565,10 +558,7 @@ TEST_CASE("http server: Responder::post runs work on the connection's thread, an
   });
   server.start();
   Client client;
-  ClientRequest request;
-  request.url = base_url(server) + "/later";
-  request.timeout = 5s;
-  auto answer = client.send(std::move(request));
+  auto answer = send_get(client, base_url(server) + "/later");
 
   std::promise<std::thread::id> ran_on;
   {
@@ -600,10 +590,7 @@ TEST_CASE("http server: Responder::post runs work on the connection's thread, an
     std::lock_guard lock(mutex);
     parked.reset();
   }
-  ClientRequest second;
-  second.url = base_url(server) + "/later";
-  second.timeout = 5s;
-  auto unanswered = client.send(std::move(second));
+  auto unanswered = send_get(client, base_url(server) + "/later");
   {
     std::unique_lock lock(mutex);
     REQUIRE(parked_cv.wait_for(lock, 5s, [&] { return parked.has_value(); }));

@@ -43,6 +43,14 @@ atlas::test::PgFixture& server() {
   return pg;
 }
 
+// One router replica's dedupe: its own connection pool and batcher.
+struct Replica {
+  explicit Replica(std::size_t max_batch = 500) : dedupe(pool, 3600s, logger, max_batch) {}
+  atlas::Logger logger{"router_dedupe_test", atlas::LogLevel::warn};
+  atlas::pg::Pool pool{server().url(), {.size = 3}};
+  DedupeBatcher dedupe;
+};
+
 Uuid task(const std::string& name) { return Uuid::v5(atlas::kAtlasNamespace, "test:" + name); }
 
 // Claims `keys` for `task_id` and waits for the verdict.
@@ -68,9 +76,8 @@ std::string state_of(const std::string& key) {
 }  // namespace
 
 TEST_CASE("router dedupe: a fresh key is claimed; once confirmed a redelivery is a duplicate naming the first task") {
-  atlas::Logger logger("router_dedupe_test", atlas::LogLevel::warn);
-  atlas::pg::Pool pool(server().url(), {.size = 3});
-  DedupeBatcher dedupe(pool, 3600s, logger);
+  Replica replica;
+  DedupeBatcher& dedupe = replica.dedupe;
   const std::string key = "slack:message:T1:C1:1700000000.000001";
 
   const ClaimResult first = claim(dedupe, {key}, task("first"));
@@ -91,9 +98,8 @@ TEST_CASE("router dedupe: a fresh key is claimed; once confirmed a redelivery is
 }
 
 TEST_CASE("router dedupe: a redelivery queued right behind its confirmation is a duplicate, never an error") {
-  atlas::Logger logger("router_dedupe_test", atlas::LogLevel::warn);
-  atlas::pg::Pool pool(server().url(), {.size = 3});
-  DedupeBatcher dedupe(pool, 3600s, logger);
+  Replica replica;
+  DedupeBatcher& dedupe = replica.dedupe;
   std::vector<std::string> keys;
   for (int i = 0; i < 60; ++i) keys.push_back("slack:event:behind:" + std::to_string(i));
   for (const std::string& k : keys) CHECK_FALSE(claim(dedupe, {k}, task(k)).duplicate);
@@ -123,9 +129,8 @@ TEST_CASE("router dedupe: a redelivery queued right behind its confirmation is a
 }
 
 TEST_CASE("router dedupe: an unconfirmed claim of the same task is taken over; of another task it is a duplicate") {
-  atlas::Logger logger("router_dedupe_test", atlas::LogLevel::warn);
-  atlas::pg::Pool pool(server().url(), {.size = 3});
-  DedupeBatcher dedupe(pool, 3600s, logger);
+  Replica replica;
+  DedupeBatcher& dedupe = replica.dedupe;
   const std::string key = "github:delivery:1:takeover";
 
   CHECK_FALSE(claim(dedupe, {key}, task("takeover")).duplicate);
@@ -138,9 +143,8 @@ TEST_CASE("router dedupe: an unconfirmed claim of the same task is taken over; o
 }
 
 TEST_CASE("router dedupe: an expired key is claimed again") {
-  atlas::Logger logger("router_dedupe_test", atlas::LogLevel::warn);
-  atlas::pg::Pool pool(server().url(), {.size = 3});
-  DedupeBatcher dedupe(pool, 3600s, logger);
+  Replica replica;
+  DedupeBatcher& dedupe = replica.dedupe;
   const std::string key = "slack:command:expired";
   CHECK_FALSE(claim(dedupe, {key}, task("old")).duplicate);
   dedupe.confirm({key});
@@ -153,11 +157,10 @@ TEST_CASE("router dedupe: an expired key is claimed again") {
 }
 
 TEST_CASE("router dedupe: 400 concurrent claims from two batchers (two replicas), each key twice: one winner per key") {
-  atlas::Logger logger("router_dedupe_test", atlas::LogLevel::warn);
-  atlas::pg::Pool pool_a(server().url(), {.size = 3});
-  atlas::pg::Pool pool_b(server().url(), {.size = 3});
-  DedupeBatcher a(pool_a, 3600s, logger, 50);
-  DedupeBatcher b(pool_b, 3600s, logger, 50);
+  Replica replica_a(50);
+  Replica replica_b(50);
+  DedupeBatcher& a = replica_a.dedupe;
+  DedupeBatcher& b = replica_b.dedupe;
 
   std::mutex mutex;
   std::condition_variable all_in;
@@ -193,8 +196,6 @@ TEST_CASE("router dedupe: 400 concurrent claims from two batchers (two replicas)
 }
 
 TEST_CASE("router dedupe: migration 007 - byte-order keys, and marking a claim published is a HOT update") {
-  atlas::Logger logger("router_dedupe_test", atlas::LogLevel::warn);
-  atlas::pg::Pool pool(server().url(), {.size = 3});
   CHECK(server().psql("SELECT c.collname FROM pg_attribute a JOIN pg_collation c ON c.oid = a.attcollation "
                       "WHERE a.attrelid = 'public.router_webhook_dedupe'::regclass "
                       "AND a.attname = 'dedupe_key'") == "C");
@@ -209,7 +210,8 @@ TEST_CASE("router dedupe: migration 007 - byte-order keys, and marking a claim p
     return std::stol(server().psql("SELECT n_tup_upd FROM pg_stat_user_tables "
                                    "WHERE relid = 'public.router_webhook_dedupe'::regclass"));
   };
-  DedupeBatcher dedupe(pool, 3600s, logger);
+  Replica replica;
+  DedupeBatcher& dedupe = replica.dedupe;
   std::vector<std::string> keys;
   for (int i = 0; i < 100; ++i) keys.push_back("hot:" + std::to_string(i));
   for (const std::string& k : keys) CHECK_FALSE(claim(dedupe, {k}, task(k)).duplicate);
@@ -231,9 +233,8 @@ TEST_CASE("router dedupe: migration 007 - byte-order keys, and marking a claim p
 }
 
 TEST_CASE("router dedupe: keys with quotes and backslashes travel through the array parameters intact") {
-  atlas::Logger logger("router_dedupe_test", atlas::LogLevel::warn);
-  atlas::pg::Pool pool(server().url(), {.size = 3});
-  DedupeBatcher dedupe(pool, 3600s, logger);
+  Replica replica;
+  DedupeBatcher& dedupe = replica.dedupe;
   const std::string key = R"(github:issue:o"dd\repo,{x}:7)";
   CHECK_FALSE(claim(dedupe, {key}, task("odd")).duplicate);
   CHECK(server().psql("SELECT count(*) FROM router_webhook_dedupe WHERE dedupe_key = "
