@@ -100,13 +100,13 @@ double hmac_per_second() {
   const auto start = std::chrono::steady_clock::now();
   const auto until = start + std::chrono::milliseconds(300);
   std::size_t n = 0;
-  unsigned char sink = 0;
+  volatile unsigned char sink = 0;  // keeps the digests from being optimised away
   while (std::chrono::steady_clock::now() < until) {
-    for (int i = 0; i < 100; ++i, ++n) sink ^= atlas::router::hmac_sha256(kSecret, {body})[0];
+    for (int i = 0; i < 100; ++i, ++n) sink = sink ^ atlas::router::hmac_sha256(kSecret, {body})[0];
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return static_cast<double>(n + (sink & 0)) / seconds;
+  return static_cast<double>(n) / seconds;
 }
 
 // The other yardstick: round trips per second between two threads through a

@@ -113,7 +113,11 @@ std::vector<std::size_t> pick_batch(const std::vector<const std::vector<std::str
 
 DedupeBatcher::DedupeBatcher(pg::Pool& pool, std::chrono::seconds ttl, Logger& logger,
                              std::size_t max_batch)
-    : pool_(pool), ttl_(ttl), logger_(logger), max_batch_(std::max<std::size_t>(1, max_batch)) {
+    : pool_(pool),
+      ttl_(ttl),
+      logger_(logger),
+      max_batch_(std::max<std::size_t>(1, max_batch)),
+      full_enough_(std::min(kFullEnough, max_batch_)) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -127,7 +131,7 @@ void DedupeBatcher::claim(std::vector<std::string> keys, const Uuid& task_id, Ca
       // Wake the thread when it may be idle, and when a gathering wait has
       // enough; not for every claim in between.
       const bool first = claims_.size() == 1 && confirms_.empty();
-      if (first || claims_.size() == std::min(kFullEnough, max_batch_)) ready_.notify_one();
+      if (first || claims_.size() == full_enough_) ready_.notify_one();
       return;
     }
   }
@@ -196,8 +200,7 @@ void DedupeBatcher::run() {
       // Batches form from what arrives while the previous statement runs,
       // and during a short gathering wait. Never longer: a redelivery to
       // another replica must find the row 'published' as soon as possible.
-      const std::size_t enough = std::min(kFullEnough, max_batch_);
-      ready_.wait_for(lock, kGather, [&] { return stopping_ || claims_.size() >= enough; });
+      ready_.wait_for(lock, kGather, [this] { return stopping_ || claims_.size() >= full_enough_; });
       confirms.swap(confirms_);
       claims = take_batch(confirms);
     }

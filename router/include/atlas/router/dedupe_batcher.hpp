@@ -99,6 +99,7 @@ class DedupeBatcher {
   std::chrono::seconds ttl_;
   Logger& logger_;
   std::size_t max_batch_;
+  std::size_t full_enough_;  // claims that end a gathering wait
   std::optional<pg::Pool::Lease> lease_;  // the batcher's thread only
   std::mutex mutex_;
   std::condition_variable ready_;
