@@ -6,6 +6,7 @@
 #include <array>
 #include <utility>
 
+#include "atlas/utf8.hpp"
 #include "envelope_rules.hpp"
 
 namespace atlas {
@@ -34,6 +35,54 @@ const nlohmann::json* metadata_field(const Envelope& envelope, const char* name)
 
 std::string dump(const nlohmann::json& value) {
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// Appends `text` as a JSON string, byte for byte as dump() writes it: quote,
+// backslash and control characters escaped (\u00xx in lower case when there
+// is no short form), everything else as is. Text that is not UTF-8 goes
+// through dump(), which writes U+FFFD for the bad bytes. Written by hand
+// because dump() of a string builds a document node, a serializer with a
+// 512-byte indentation buffer and an output adapter for every call, and the
+// ingress serializes an envelope per webhook.
+void append_json_string(std::string& out, std::string_view text) {
+  if (validate_utf8(text)) {
+    out += dump(nlohmann::json(std::string(text)));
+    return;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.reserve(out.size() + text.size() + 2);
+  out.push_back('"');
+  std::size_t run = 0;  // start of the bytes not yet copied
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text.data() + run, i - run);
+    run = i + 1;
+    out.push_back('\\');
+    switch (c) {
+      case '"': out.push_back('"'); break;
+      case '\\': out.push_back('\\'); break;
+      case '\b': out.push_back('b'); break;
+      case '\f': out.push_back('f'); break;
+      case '\n': out.push_back('n'); break;
+      case '\r': out.push_back('r'); break;
+      case '\t': out.push_back('t'); break;
+      default:
+        out += "u00";
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 0xF]);
+    }
+  }
+  out.append(text.data() + run, text.size() - run);
+  out.push_back('"');
+}
+
+void append_json(std::string& out, const nlohmann::json& value) {
+  if (value.is_string()) {
+    append_json_string(out, value.get_ref<const std::string&>());
+  } else {
+    out += dump(value);
+  }
 }
 
 }  // namespace
@@ -130,16 +179,41 @@ std::string serialize(const Envelope& envelope) {
   std::string out;
   out.reserve(128 + (envelope.content.is_string() ? envelope.text().size() : 0));
   out += "{\"task_id\":";
-  out += dump(envelope.task_id);
+  append_json_string(out, envelope.task_id);
   out += ",\"role\":";
-  out += dump(envelope.role);
+  append_json_string(out, envelope.role);
   out += ",\"msg_type\":";
-  out += dump(std::string(to_string(envelope.msg_type)));
+  append_json_string(out, to_string(envelope.msg_type));
   out += ",\"content\":";
-  out += dump(envelope.content);
+  append_json(out, envelope.content);
   out += ",\"metadata\":";
   out += dump(envelope.metadata);
   out += '}';
+  return out;
+}
+
+std::string serialize_chat(std::string_view text, const nlohmann::json& origin,
+                           const Uuid& task_id) {
+  // make_chat's metadata, its keys in the order dump() sorts them.
+  std::string out;
+  out.reserve(320 + text.size());
+  out += "{\"task_id\":\"";
+  out += task_id.to_string();
+  out += "\",\"role\":";
+  append_json_string(out, kEnvelopeRole);
+  out += ",\"msg_type\":\"chat\",\"content\":";
+  append_json_string(out, text);
+  out += ",\"metadata\":{\"model\":null,";
+  if (!origin.is_null()) {
+    out += "\"origin\":";
+    out += dump(origin);
+    out += ',';
+  }
+  out += "\"parent_id\":null,\"schema_ver\":";
+  out += std::to_string(kEnvelopeSchemaVersion);
+  out += ",\"status\":\"";
+  out += to_string(Status::in_progress);
+  out += "\",\"tokens\":0}}";
   return out;
 }
 

@@ -164,7 +164,7 @@ void IngressService::handle(Route route, const http::ServerRequest& request,
   std::shared_ptr<Pending> p(new Pending);
   p->source = source;
   p->task_id = task_id;
-  p->value = serialize(chat_envelope(accept, task_id));
+  p->value = chat_envelope(accept, task_id);
   p->accept = std::move(accept);
   p->accept.chat = {};  // in p->value now; freed here, on the thread that allocated it
   p->started = started;

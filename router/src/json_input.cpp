@@ -5,16 +5,16 @@
 
 namespace atlas::router {
 
+std::string hostile_json_error(std::string_view body) {
+  if (validate_utf8(body)) return "body is not valid UTF-8";
+  if (json_nesting_exceeds(body, kMaxJsonDepth)) return "body nests JSON more than 64 levels deep";
+  return {};
+}
+
 JsonInput parse_json_object(std::string_view body) {
   JsonInput out;
-  if (validate_utf8(body)) {
-    out.error = "body is not valid UTF-8";
-    return out;
-  }
-  if (json_nesting_exceeds(body, kMaxJsonDepth)) {
-    out.error = "body nests JSON more than 64 levels deep";
-    return out;
-  }
+  out.error = hostile_json_error(body);
+  if (!out.error.empty()) return out;
   auto parsed = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) {
     out.error = "body is not valid JSON";

@@ -56,8 +56,8 @@ Uuid webhook_task_id(const Accept& accept) {
   return Uuid::v5(kAtlasNamespace, "webhook:" + primary);
 }
 
-Envelope chat_envelope(const Accept& accept, const Uuid& task_id) {
-  return make_chat(accept.chat.text, accept.chat.origin, task_id);
+std::string chat_envelope(const Accept& accept, const Uuid& task_id) {
+  return serialize_chat(accept.chat.text, accept.chat.origin, task_id);
 }
 
 std::string dedupe_key(std::initializer_list<std::string_view> parts) {

@@ -414,6 +414,40 @@ TEST_CASE("envelope: make_chat builds a valid request") {
   CHECK_FALSE(no_origin.metadata.contains("origin"));
 }
 
+// serialize() and serialize_chat() escape strings by hand; nlohmann's dump
+// (ensure_ascii off, U+FFFD for bad bytes) is the reference, byte for byte.
+TEST_CASE("envelope: serialize and serialize_chat write strings byte for byte as nlohmann's dump") {
+  const auto dump = [](const json& v) { return v.dump(-1, ' ', false, json::error_handler_t::replace); };
+  const auto reference = [&](const atlas::Envelope& e) {
+    return "{\"task_id\":" + dump(e.task_id) + ",\"role\":" + dump(e.role) +
+           ",\"msg_type\":" + dump(std::string(atlas::to_string(e.msg_type))) +
+           ",\"content\":" + dump(e.content) + ",\"metadata\":" + dump(e.metadata) + "}";
+  };
+  std::vector<std::string> texts = {"plain", "", "quote \" backslash \\ slash /",
+                                    "tab\tnewline\ncr\rbackspace\bformfeed\f",
+                                    "\xC3\xBC\xE2\x82\xAC\xF0\x9F\x98\x80 unicode", "del \x7F",
+                                    "cut \xE2\x82", "bad \xFF\xFE byte", "surrogate \xED\xA0\x80"};
+  for (int c = 0; c < 0x20; ++c) texts.push_back(std::string("ctl ") + static_cast<char>(c) + "!");
+  const auto id = uuid("cce80f99-b320-4ec0-9eb2-117ea1a35b98");
+  const json origins[] = {nullptr,
+                          {{"kind", "slack"}, {"team", "T\"1"}, {"channel", "C\\1"}},
+                          {{"kind", "github"}, {"repo", "o/r"}, {"issue", 42}, {"installation_id", 7}}};
+  for (const auto& text : texts) {
+    CAPTURE(text);
+    for (const auto& origin : origins) {
+      const auto chat = atlas::make_chat(text, origin, id);
+      CHECK(atlas::serialize(chat) == reference(chat));
+      CHECK(atlas::serialize_chat(text, origin, id) == atlas::serialize(chat));
+    }
+  }
+  for (const auto& [name, bytes] : load_examples()) {
+    CAPTURE(name);
+    const auto parsed = atlas::parse_envelope(bytes);
+    REQUIRE(parsed.ok());
+    CHECK(atlas::serialize(parsed.value()) == reference(parsed.value()));
+  }
+}
+
 TEST_CASE("envelope: make_reply derives the id, links the parent and copies the origin") {
   const auto request = example("chat.json");
   const json extra = {{"usage", {{"total_tokens", 120}}},

@@ -121,6 +121,10 @@ using ParseResult = Checked<Envelope>;
 // metadata. parse_envelope(serialize(e)) == e for every valid e. Strings that
 // are not UTF-8 (never the case after parse_envelope) are written with U+FFFD.
 [[nodiscard]] std::string serialize(const Envelope& envelope);
+// serialize(make_chat(text, origin, task_id)), byte for byte, without
+// building the envelope: the router's ingress writes one per webhook.
+[[nodiscard]] std::string serialize_chat(std::string_view text, const nlohmann::json& origin,
+                                         const Uuid& task_id);
 [[nodiscard]] nlohmann::json to_json(const Envelope& envelope);
 
 // --- builders -------------------------------------------------------------

@@ -116,10 +116,11 @@ TEST_CASE("router webhook: answers and task ids") {
   const auto ignored = atlas::router::answer(atlas::router::Ignore{"message from a bot"});
   CHECK(ignored.status == 200);
   CHECK(nlohmann::json::parse(ignored.body)["ignored"] == "message from a bot");
-  const auto envelope = atlas::router::chat_envelope(a, id);
+  const auto parsed = atlas::parse_envelope(atlas::router::chat_envelope(a, id));
+  REQUIRE(parsed.ok());
+  const auto& envelope = parsed.value();
   CHECK(envelope.task_id == id.to_string());
   CHECK(envelope.msg_type == atlas::MsgType::chat);
   CHECK(envelope.text() == "design");
   CHECK(envelope.origin() == a.chat.origin);
-  CHECK(atlas::parse_envelope(atlas::serialize(envelope)).ok());
 }

@@ -164,6 +164,61 @@ TEST_CASE("router slack events: malformed bodies and fields of the wrong type ar
   CHECK(std::holds_alternative<Reject>(translate_slack_event(spaces.dump())));
 }
 
+// The payload is read in one pass (nlohmann's SAX interface), not parsed into
+// a document: it must read what the document would have held.
+TEST_CASE("router slack events: fields are read as a parsed document holds them - last repeat wins, nested look-alikes do not count") {
+  // A repeated key: the last value counts, a non-string last value reads as absent.
+  const std::string repeated = R"({"type":"event_callback","event_id":"Ev1","team_id":"T1",
+    "event":{"type":"app_mention","user":"U1","channel":"C1","ts":"1.1","text":"first",
+             "text":"second","channel":"C2","user":"U9","user":{"id":"U1"}},
+    "event_id":"Ev2"})";
+  CHECK(as<Ignore>(translate_slack_event(repeated)).reason == "message without a user");
+  const std::string repeated_ok = R"({"type":"event_callback","event_id":"Ev1","team_id":"T1",
+    "event":{"type":"app_mention","user":"U1","channel":"C1","ts":"1.1","text":"first",
+             "text":"second","channel":"C2"},"event_id":"Ev2"})";
+  const auto& a = as<Accept>(translate_slack_event(repeated_ok));
+  CHECK(a.chat.text == "second");
+  CHECK(a.chat.origin["channel"] == "C2");
+  CHECK(a.chat.origin["event_id"] == "Ev2");
+
+  // A second "event" replaces the first whole; a later non-object removes it.
+  const std::string two_events = R"({"type":"event_callback","event_id":"E","team_id":"T",
+    "event":{"type":"app_mention","user":"U1","channel":"C1","ts":"1.1","text":"hello"},
+    "event":{"type":"app_mention","user":"U1","ts":"1.1","text":"hello"}})";
+  CHECK(as<Reject>(translate_slack_event(two_events)).reason.find("event.channel") !=
+        std::string::npos);
+  const std::string event_then_null = R"({"type":"event_callback","event_id":"E","team_id":"T",
+    "event":{"type":"app_mention","user":"U1","channel":"C1","ts":"1.1","text":"hello"},
+    "event":null})";
+  CHECK(as<Reject>(translate_slack_event(event_then_null)).reason ==
+        "event_callback has no event object");
+
+  // Fields of nested objects and of the top level do not stand in for the event's.
+  const std::string decoys = R"({"type":"event_callback","event_id":"E","team_id":"T",
+    "user":"U1","channel":"C1",
+    "event":{"type":"app_mention","ts":"1.1","text":"hi","previous_message":{"user":"U1","channel":"C1"},
+             "blocks":[{"type":"rich_text","user":"U1"}]}})";
+  CHECK(as<Ignore>(translate_slack_event(decoys)).reason == "message without a user");
+
+  // Atlas's ids: authorizations entries that are not objects, user ids that
+  // are not strings, and nested look-alikes are skipped.
+  const std::string own = R"({"type":"event_callback","event_id":"E","team_id":"T",
+    "authorizations":["UX",{"user_id":7},{"team":{"user_id":"U1"}},{"user_id":"UBOT"}],
+    "event":{"type":"app_mention","user":"U1","channel":"C1","ts":"1.1","text":"<@UBOT> <@U7> go"}})";
+  const auto& o = as<Accept>(translate_slack_event(own));
+  CHECK(o.chat.text == "<@U7> go");  // only Atlas's own mention stripped
+  const std::string replaced = R"({"type":"event_callback","event_id":"E","team_id":"T",
+    "authorizations":[{"user_id":"U1"}],"authorizations":{"user_id":"U1"},
+    "event":{"type":"app_mention","user":"U1","channel":"C1","ts":"1.1","text":"<@U5> go"}})";
+  CHECK(as<Accept>(translate_slack_event(replaced)).chat.text == "go");  // U1 is not Atlas any more
+
+  // Trailing bytes after the object, and a top level that is not an object.
+  CHECK(as<Reject>(translate_slack_event(R"({"type":"url_verification","challenge":"c"} x)")).reason ==
+        "body is not valid JSON");
+  CHECK(as<Reject>(translate_slack_event(R"(["type","event_callback"])")).reason ==
+        "body is not a JSON object");
+}
+
 TEST_CASE("router slack events: mention stripping keeps other people's mentions") {
   using atlas::router::strip_slack_mentions;
   const std::set<std::string, std::less<>> bots = {"UATLAS"};

@@ -23,6 +23,11 @@ struct JsonInput {
 
 [[nodiscard]] JsonInput parse_json_object(std::string_view body);
 
+// The checks parse_json_object makes before parsing (UTF-8, nesting depth),
+// for readers that parse with nlohmann's SAX interface instead of building a
+// document: the short reason for a 400, or "" when the body may be parsed.
+[[nodiscard]] std::string hostile_json_error(std::string_view body);
+
 // Typed, non-throwing field access on untrusted JSON.
 // The string at `key` of `object`, or "" when absent or not a string.
 [[nodiscard]] std::string string_field(const nlohmann::json& object, std::string_view key);

@@ -99,8 +99,8 @@ struct HttpAnswer {
 // claim) carries the same task id and is absorbed downstream (G2, G4).
 [[nodiscard]] Uuid webhook_task_id(const Accept& accept);
 
-// The chat envelope to publish for an accepted webhook.
-[[nodiscard]] Envelope chat_envelope(const Accept& accept, const Uuid& task_id);
+// The chat envelope to publish for an accepted webhook, serialized.
+[[nodiscard]] std::string chat_envelope(const Accept& accept, const Uuid& task_id);
 
 // Joins dedupe key parts with ':' ("slack:message:T1:C1:1700000000.000100").
 [[nodiscard]] std::string dedupe_key(std::initializer_list<std::string_view> parts);
