@@ -256,12 +256,15 @@ WebhookDecision translate_event_callback(SlackPayload& payload) {
   // row per webhook instead of two.
   accept.dedupe_keys = {dedupe_key({"slack", "message", team, channel, ts})};
   accept.what = "slack " + type;
-  accept.chat.origin = {{"kind", "slack"},
-                        {"team", std::move(team)},
-                        {"channel", channel},
-                        {"thread_ts", std::move(thread_ts)},
-                        {"user", user},
-                        {"event_id", event_id}};
+  // Built member by member: an initializer list copies every value twice.
+  nlohmann::json::object_t origin;
+  origin.emplace("kind", "slack");
+  origin.emplace("team", std::move(team));
+  origin.emplace("channel", channel);
+  origin.emplace("thread_ts", std::move(thread_ts));
+  origin.emplace("user", user);
+  origin.emplace("event_id", event_id);
+  accept.chat.origin = std::move(origin);
   accept.ack = AckStyle::empty_ok;
   return accept;
 }

@@ -194,6 +194,13 @@ TEST_CASE("router dedupe: requests sharing a key are not claimed in the same bat
   CHECK(pick_batch({&a, &b, &c, &d}, 2) == std::vector<std::size_t>{0, 1});
   CHECK(pick_batch({&c, &a}, 10) == std::vector<std::size_t>{0});
   CHECK(pick_batch({}, 10).empty());
+  // No key shared: every request in order, up to max_batch.
+  CHECK(pick_batch({&a, &b, &d}, 10) == std::vector<std::size_t>{0, 1, 2});
+  CHECK(pick_batch({&a, &b, &d}, 2) == std::vector<std::size_t>{0, 1});
+  // A request that repeats its own key clashes with no one.
+  const std::vector<std::string> twice = {"k6", "k6"};
+  CHECK(pick_batch({&a, &twice, &b}, 10) == std::vector<std::size_t>{0, 1, 2});
+  CHECK(pick_batch({&a, &twice, &c}, 10) == std::vector<std::size_t>{0, 1});
 }
 
 TEST_CASE("router dedupe: a request whose key the batch confirms waits for the next batch") {
