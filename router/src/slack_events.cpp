@@ -54,24 +54,15 @@ class SlackPayloadReader {
     if (stack_.empty()) {
       top_is_object_ = true;
       next = Context::top;
-    } else if (stack_.back().context == Context::top) {
-      std::string* field = top_field(stack_.back().key);
-      if (field != nullptr) field->clear();
-      if (stack_.back().key == "event") {
-        out_.event = {};
+    } else {
+      begin_value();
+      const Frame& parent = stack_.back();
+      if (parent.context == Context::top && parent.key == "event") {
         out_.has_event = true;
         next = Context::event;
-      } else {
-        clear_top_container(stack_.back().key);
+      } else if (parent.context == Context::authorizations) {
+        next = Context::authorization;
       }
-    } else if (stack_.back().context == Context::event) {
-      if (std::string* field = event_field(stack_.back().key)) field->clear();
-    } else if (stack_.back().context == Context::authorizations) {
-      next = Context::authorization;
-      authorization_user_.clear();
-    } else if (stack_.back().context == Context::authorization &&
-               stack_.back().key == "user_id") {
-      authorization_user_.clear();
     }
     stack_.push_back(Frame{next, {}});
     return true;
@@ -85,19 +76,14 @@ class SlackPayloadReader {
   }
   bool start_array(std::size_t) {
     Context next = Context::other;
-    if (stack_.empty()) {
-      // The top is not an object.
-    } else if (stack_.back().context == Context::top) {
-      const std::string& key = stack_.back().key;
-      if (std::string* field = top_field(key)) field->clear();
-      clear_top_container(key);
-      if (key == "authorizations") next = Context::authorizations;
-      if (key == "authed_users") next = Context::authed_users;
-    } else if (stack_.back().context == Context::event) {
-      if (std::string* field = event_field(stack_.back().key)) field->clear();
-    } else if (stack_.back().context == Context::authorization &&
-               stack_.back().key == "user_id") {
-      authorization_user_.clear();
+    if (!stack_.empty()) {  // else the top is not an object
+      begin_value();
+      const Frame& parent = stack_.back();
+      if (parent.context == Context::top && parent.key == "authorizations") {
+        next = Context::authorizations;
+      } else if (parent.context == Context::top && parent.key == "authed_users") {
+        next = Context::authed_users;
+      }
     }
     stack_.push_back(Frame{next, {}});
     return true;
@@ -154,10 +140,11 @@ class SlackPayloadReader {
     }
   }
 
-  // A string (value != nullptr) or any other scalar.
-  bool scalar(json::string_t* value) {
-    if (stack_.empty()) return true;  // the top is not an object
-    Frame& frame = stack_.back();
+  // A new value starts under the current key of the innermost container:
+  // whatever an earlier value of that key left is dropped. Returns the string
+  // field the key names, if any.
+  std::string* begin_value() {
+    const Frame& frame = stack_.back();
     std::string* field = nullptr;
     switch (frame.context) {
       case Context::top:
@@ -167,22 +154,29 @@ class SlackPayloadReader {
       case Context::event:
         field = event_field(frame.key);
         break;
+      case Context::authorizations:  // a new entry
+        authorization_user_.clear();
+        break;
       case Context::authorization:
         if (frame.key == "user_id") field = &authorization_user_;
         break;
       case Context::authed_users:
-        if (value != nullptr) out_.authed_users.push_back(std::move(*value));
-        return true;
-      case Context::authorizations:
       case Context::other:
-        return true;
+        break;
     }
-    if (field == nullptr) return true;
-    if (value != nullptr) {
-      *field = std::move(*value);
-    } else {
-      field->clear();
+    if (field != nullptr) field->clear();
+    return field;
+  }
+
+  // A string (value != nullptr) or any other scalar.
+  bool scalar(json::string_t* value) {
+    if (stack_.empty()) return true;  // the top is not an object
+    if (stack_.back().context == Context::authed_users) {
+      if (value != nullptr) out_.authed_users.push_back(std::move(*value));
+      return true;
     }
+    std::string* field = begin_value();
+    if (field != nullptr && value != nullptr) *field = std::move(*value);
     return true;
   }
 
