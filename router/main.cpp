@@ -6,6 +6,7 @@
 
 #include "atlas/config.hpp"
 #include "atlas/log.hpp"
+#include "atlas/malloc_tuning.hpp"
 #include "atlas/redact.hpp"
 #include "atlas/router/router_app.hpp"
 #include "atlas/router/router_config.hpp"
@@ -28,6 +29,7 @@ Configuration is read from the environment; docs/router.md lists every variable.
 }  // namespace
 
 int main(int argc, char** argv) {
+  atlas::apply_malloc_tunables(argv);  // may execute the binary again, before anything else
   atlas::Redactor redactor;
   std::optional<atlas::CommonConfig> common;
   std::optional<atlas::router::RouterConfig> config;

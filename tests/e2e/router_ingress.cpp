@@ -7,6 +7,10 @@
 // unreachable, and the inbox relay publishes it later (G1).
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cstdlib>
+
+#include "atlas/malloc_tuning.hpp"
 #include "router_harness.hpp"
 
 using namespace atlas;
@@ -255,6 +259,23 @@ TEST_CASE("router ingress: /healthz, /readyz and /metrics are served") {
   CHECK(metrics.find("dead_letter_count") != std::string::npos);
   CHECK(metrics.find("atlas_consumer_lag_messages") != std::string::npos);
   CHECK(metric_value(metrics, R"(atlas_webhooks_total{outcome="accepted",source="slack_events"})") >= 1);
+}
+
+TEST_CASE("router binary: runs with its allocator tuning unless GLIBC_TUNABLES was given") {
+  Env& e = env();
+  // The router sets the variable and executes itself again (same pid), so
+  // the running process's environment shows what glibc was started with.
+  const std::string environ_block = read_text_file("/proc/" + std::to_string(e.router.process().pid()) + "/environ");
+  std::vector<std::string> variables;
+  for (std::size_t start = 0; start < environ_block.size();) {
+    const std::size_t end = environ_block.find('\0', start);
+    variables.push_back(environ_block.substr(start, end - start));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  const char* given = std::getenv("GLIBC_TUNABLES");  // a caller's value is kept
+  const std::string expected = std::string("GLIBC_TUNABLES=") + (given ? given : kMallocTunables);
+  CHECK(std::count(variables.begin(), variables.end(), expected) == 1);
 }
 
 TEST_CASE("router binary: bad configuration exits 2 naming the variable") {

@@ -45,3 +45,19 @@ TEST_CASE("router dedupe: memory is bounded, oldest keys leave first") {
   set.prune(t0 + 2h);
   CHECK(set.size() == 0);
 }
+
+TEST_CASE("router dedupe: keys that differ in one character are never taken for one another") {
+  // The set keeps fingerprints: a collision would answer a new request as a
+  // duplicate. Keys of the real shape, close together, all stay distinct.
+  TtlSet set(1h, 300'000);
+  std::size_t new_keys = 0;
+  for (int i = 0; i < 200'000; ++i) {
+    const std::string ts = std::to_string(1'700'000'000 + i / 1000) + "." + std::to_string(100'000 + i % 1000);
+    new_keys += set.insert("slack:message:T0001:C0001:" + ts, t0) ? 1 : 0;
+  }
+  CHECK(new_keys == 200'000);
+  CHECK(set.size() == 200'000);
+  CHECK(set.contains("slack:message:T0001:C0001:1700000007.100042", t0 + 1s));
+  CHECK_FALSE(set.contains("slack:message:T0001:C0002:1700000007.100042", t0 + 1s));
+  CHECK_FALSE(set.contains("slack:message:T0001:C0001:1700000007.100042 ", t0 + 1s));
+}
