@@ -5,8 +5,8 @@
 // atlas-devbus, and is driven over HTTP on localhost with keep-alive
 // connections, `--concurrency` requests in flight.
 //
-//   router_bench                  # 100,000 requests at 64, 192 and 256 in flight;
-//                                 # updates docs/benchmarks.md
+//   router_bench                  # 60,000 requests at 64, 128 and 256 in flight,
+//                                 # three runs each; updates docs/benchmarks.md
 //   router_bench --smoke          # 3,000 requests; writes nothing
 //   router_bench --requests N --concurrency C --no-write --output FILE
 //
@@ -60,9 +60,10 @@ using atlas::bench::load_average_value;
 constexpr const char* kSecret = "bench-signing-secret";
 
 // PostgreSQL sized like a server rather than like the tests' throw-away one
-// (32 MB): a run claims two dedupe keys per webhook, half a million rows by
-// the last level, and with 32 MB of shared buffers every claim late in the run
-// first wrote a dirty page out to make room (throughput fell run after run).
+// (32 MB of shared buffers): a full run claims one dedupe key per webhook,
+// over half a million rows and their indexes by the last level, which a
+// server's buffers hold and 32 MB did not (the backend wrote pages out to
+// make room for the next claims).
 constexpr const char* kServerSettings = "shared_buffers = 512MB";
 
 struct Options {
@@ -408,16 +409,25 @@ int main(int argc, char** argv) {
           "stalls only its share of the connections: 17,700-19,500/s with two, 19,200-21,100/s "
           "with three or four, a longer p99 with six. Tried and dropped in session 5: writing "
           "an answer at once when it is sent on the connection's own thread (slower in 5 of 6 "
-          "pairs), Kafka linger 0 or 0.2 ms and Nagle off, gathering 250 or 1,000 us. Where "
-          "the CPU goes now, at 256 in flight: the router's HTTP threads about half (a quarter "
-          "of that the kernel's loopback TCP, a third the handler: HMAC, JSON, envelope, task "
-          "id), the PostgreSQL backend a sixth (the claim's unique-index check and inserts, the "
-          "confirmation's index look-ups), the batcher and Kafka client threads a sixth, the "
-          "load generator a fifteenth. What remains: glibc's allocator (a sixth of the HTTP "
-          "threads' time: Beast's header fields, the origin object, the local dedupe cache), "
-          "the dedupe table grows by one row per webhook until it expires "
-          "(`ROUTER_DEDUPE_TTL_S`, 24 h), and the figures are for one replica with its "
-          "database on the same two cores.\n";
+          "pairs), Kafka linger 0 or 0.2 ms and Nagle off, gathering 250 or 1,000 us. Session "
+          "6: (11) glibc's per-thread cache of freed blocks raised from 7 to 256 a size "
+          "(`GLIBC_TUNABLES`, which atlas-router sets for itself, docs/decisions.md): in "
+          "interleaved runs 6-13% less CPU per webhook and 5-10% more webhooks a second; (12) "
+          "this benchmark's PostgreSQL has a server's 512 MB of shared buffers instead of the "
+          "tests' 32 MB; (13) the local dedupe cache keeps fingerprints instead of keys (no "
+          "change measurable: a cache of one entry measured the same). Tried and dropped in "
+          "session 6: gathering a batch only after an idle spell or below 16 claims, HTTP "
+          "threads at a lower priority (nice 3 or 6), uuid instead of text dedupe keys "
+          "(pgbench, same cost per key); none helped. Where the CPU goes now, at 256 in "
+          "flight: the router's HTTP threads 45% (the kernel's loopback TCP a quarter of it), "
+          "the PostgreSQL backend a fifth (about 20 us a webhook: half the claim's unique-index "
+          "check and inserts, a quarter the confirmation), the mock brokers a tenth, the "
+          "batcher and the Kafka client 9%, the load generator 8%, idle 5%. What remains: the "
+          "runs of one level in one process usually slow down by 5-10% from the first to the "
+          "third (not the dedupe table: emptying it between runs changed nothing; not the "
+          "local cache); the dedupe table grows by one row per webhook until it expires "
+          "(`ROUTER_DEDUPE_TTL_S`, 24 h); and the figures are for one replica with its "
+          "database and the brokers on the same two cores.\n";
   std::cout << section.str();
   if (opts->write) {
     atlas::bench::write_section(opts->output, "## Router", section.str());
