@@ -52,14 +52,28 @@ qs_cleanup() {
 }
 trap qs_cleanup EXIT
 
+# Free ports below the kernel's ephemeral range: a port the kernel handed out
+# here (bind to port 0) could be handed out again to a listener the stack
+# starts before the service that was meant to have it (atlas-devbus's mock
+# brokers bind port 0, and once took RAG_PORT).
 read -r P_WORKER P_ROUTER P_RAG P_PG < <($python - <<'PY'
-import socket
-socks = []
-for _ in range(4):
+import random, socket
+low, high = (int(v) for v in open("/proc/sys/net/ipv4/ip_local_port_range").read().split())
+span = (max(1024, low - 12000), low) if low - 1024 >= 1000 else (high + 1, 65536)
+ports = []
+while len(ports) < 4:
+    port = random.randrange(*span)
+    if port in ports:
+        continue
     s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    ports.append(port)
+print(" ".join(str(p) for p in ports))
 PY
 )
 mkdir -p "$COPY/.atlas"
