@@ -26,8 +26,9 @@ expect_rc() {  # expect_rc WANT WHAT
   [ "$RC" -eq "$1" ] || { cat "$TMP/out"; fail "$2: exit $RC, want $1"; }
 }
 
-# A port nothing listens on.
-CLOSED="$($python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+# A port nothing listens on, one the kernel does not hand out itself
+# (lib/free_ports.py says why).
+CLOSED="$($python "$(dirname "${BASH_SOURCE[0]}")/lib/free_ports.py")"
 
 "$BIN/atlas-fake" --port 0 --port-file "$TMP/fake.port" >"$TMP/fake.out" 2>"$TMP/fake.err" &
 FAKE_PID=$!

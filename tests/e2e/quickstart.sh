@@ -52,30 +52,8 @@ qs_cleanup() {
 }
 trap qs_cleanup EXIT
 
-# Free ports below the kernel's ephemeral range: a port the kernel handed out
-# here (bind to port 0) could be handed out again to a listener the stack
-# starts before the service that was meant to have it (atlas-devbus's mock
-# brokers bind port 0, and once took RAG_PORT).
-read -r P_WORKER P_ROUTER P_RAG P_PG < <($python - <<'PY'
-import random, socket
-low, high = (int(v) for v in open("/proc/sys/net/ipv4/ip_local_port_range").read().split())
-span = (max(1024, low - 12000), low) if low - 1024 >= 1000 else (high + 1, 65536)
-ports = []
-while len(ports) < 4:
-    port = random.randrange(*span)
-    if port in ports:
-        continue
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", port))
-    except OSError:
-        continue
-    finally:
-        s.close()
-    ports.append(port)
-print(" ".join(str(p) for p in ports))
-PY
-)
+# Free ports the kernel does not hand out itself (lib/free_ports.py says why).
+read -r P_WORKER P_ROUTER P_RAG P_PG < <($python "$(dirname "${BASH_SOURCE[0]}")/lib/free_ports.py" 4)
 mkdir -p "$COPY/.atlas"
 cat >"$COPY/.atlas/quickstart.env" <<EOF
 METRICS_PORT=$P_WORKER
