@@ -7,22 +7,9 @@ namespace atlas::router {
 TtlSet::TtlSet(std::chrono::milliseconds ttl, std::size_t max_entries)
     : ttl_(ttl), max_entries_(std::max<std::size_t>(1, max_entries)) {}
 
-TtlSet::Fingerprint TtlSet::fingerprint(std::string_view key) {
-  std::uint64_t fnv = 0xcbf29ce484222325ULL;  // FNV-1a, 64-bit
-  for (const char c : key) {
-    fnv ^= static_cast<unsigned char>(c);
-    fnv *= 0x100000001b3ULL;
-  }
-  return {std::hash<std::string_view>{}(key), fnv};
-}
-
-bool TtlSet::contains(const Fingerprint& f, Clock::time_point now) const {
-  const auto it = expiry_.find(f);
-  return it != expiry_.end() && it->second > now;
-}
-
 bool TtlSet::contains(std::string_view key, Clock::time_point now) const {
-  return contains(fingerprint(key), now);
+  const auto it = expiry_.find(key);
+  return it != expiry_.end() && it->second > now;
 }
 
 bool TtlSet::contains_any(const std::vector<std::string>& keys, Clock::time_point now) const {
@@ -43,15 +30,11 @@ void TtlSet::prune(Clock::time_point now) {
 }
 
 bool TtlSet::insert(std::string_view key, Clock::time_point now) {
-  return insert(fingerprint(key), now);
-}
-
-bool TtlSet::insert(const Fingerprint& f, Clock::time_point now) {
   prune(now);
   const Clock::time_point expires = now + ttl_;
-  auto [it, inserted] = expiry_.try_emplace(f, expires);
+  auto [it, inserted] = expiry_.try_emplace(std::string(key), expires);
   if (!inserted) return false;  // present and unexpired (prune removed the expired)
-  order_.emplace_back(expires, f);
+  order_.emplace_back(expires, it->first);
   while (expiry_.size() > max_entries_ && !order_.empty()) evict_front();
   // Stale order_ entries (erased keys) are bounded too.
   while (order_.size() > 2 * max_entries_) evict_front();
@@ -62,6 +45,8 @@ void TtlSet::insert_all(const std::vector<std::string>& keys, Clock::time_point 
   for (const auto& key : keys) insert(key, now);
 }
 
-void TtlSet::erase(std::string_view key) { expiry_.erase(fingerprint(key)); }
+void TtlSet::erase(std::string_view key) {
+  if (const auto it = expiry_.find(key); it != expiry_.end()) expiry_.erase(it);
+}
 
 }  // namespace atlas::router

@@ -47,8 +47,8 @@ TEST_CASE("router dedupe: memory is bounded, oldest keys leave first") {
 }
 
 TEST_CASE("router dedupe: keys that differ in one character are never taken for one another") {
-  // The set keeps fingerprints: a collision would answer a new request as a
-  // duplicate. Keys of the real shape, close together, all stay distinct.
+  // A key taken for another would answer a new request as a duplicate. Keys
+  // of the real shape, close together, all stay distinct.
   TtlSet set(1h, 300'000);
   std::size_t new_keys = 0;
   for (int i = 0; i < 200'000; ++i) {

@@ -6,19 +6,8 @@
 // replica claims keys in before publishing (DedupeBatcher). Memory is
 // bounded: past max_entries the oldest keys go first. Time is passed in. Not
 // thread-safe: guard it in the adapter.
-//
-// It keeps a 128-bit fingerprint of each key, not the key: a lookup or an
-// insert then costs no string copy, no allocation for the text and no chase
-// of a pointer to it (the set sits on every request's path; with the
-// strings, a profile at 20,000 webhooks/s put 8% of the HTTP threads' time
-// under it). Two
-// keys sharing a fingerprint would make a new request look like a duplicate;
-// with two independent 64-bit hashes and 100,000 keys that is about one
-// chance in 10^33 per request. Keys are ids that Slack and GitHub assign,
-// inside requests whose signature was checked, so nobody picks them to collide.
 #include <chrono>
 #include <cstddef>
-#include <cstdint>
 #include <deque>
 #include <functional>
 #include <string>
@@ -52,24 +41,17 @@ class TtlSet {
  private:
   void evict_front();
 
-  struct Fingerprint {
-    std::uint64_t first = 0;   // std::hash (MurmurHash2 in libstdc++)
-    std::uint64_t second = 0;  // FNV-1a
-    bool operator==(const Fingerprint&) const = default;
-  };
-  struct FingerprintHash {
-    std::size_t operator()(const Fingerprint& f) const { return f.first; }
-  };
-  static Fingerprint fingerprint(std::string_view key);
-  [[nodiscard]] bool contains(const Fingerprint& f, Clock::time_point now) const;
-  bool insert(const Fingerprint& f, Clock::time_point now);
-
   std::chrono::milliseconds ttl_;
   std::size_t max_entries_;
-  std::unordered_map<Fingerprint, Clock::time_point, FingerprintHash> expiry_;
+  // Looked up by string_view without building a std::string.
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
+  };
+  std::unordered_map<std::string, Clock::time_point, KeyHash, std::equal_to<>> expiry_;
   // Insertion order; every key appears once per insertion. Entries whose
   // expiry no longer matches the map (renewed or erased keys) are skipped.
-  std::deque<std::pair<Clock::time_point, Fingerprint>> order_;
+  std::deque<std::pair<Clock::time_point, std::string>> order_;
 };
 
 }  // namespace atlas::router
