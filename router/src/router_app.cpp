@@ -31,7 +31,15 @@ RouterApp::RouterApp(CommonConfig common, RouterConfig config, Logger& logger)
   // 5 ms (batches still form under load). KAFKA_PROPERTY_linger_ms overrides it.
   KafkaSettings producer_settings = kafka;
   producer_settings.properties.try_emplace("linger.ms", "1");
-  producer_ = std::make_unique<kafka::Producer>(producer_settings, "atlas-router", logger_);
+  // Chats are independent tasks: a sticky partitioner puts 5 ms of them on
+  // one partition of architect_in, so they travel in one ProduceRequest
+  // instead of one per partition (docs/decisions.md). Their key stays the
+  // task id.
+  kafka::ProducerOptions producer_options;
+  producer_options.sticky_topics = {kafka.topic_in};
+  producer_options.sticky_window = std::chrono::milliseconds(5);
+  producer_ = std::make_unique<kafka::Producer>(producer_settings, "atlas-router", logger_,
+                                                producer_options);
   admin_ = std::make_unique<kafka::Admin>(kafka, "atlas-router-admin", logger_);
   work_ = std::make_unique<boost::asio::thread_pool>(static_cast<std::size_t>(t.worker_threads));
   http::ClientOptions client_options;

@@ -8,6 +8,7 @@
 #include "atlas/kafka/error.hpp"
 #include "atlas/kafka/handles.hpp"
 #include "atlas/kafka/properties.hpp"
+#include "atlas/kafka/sticky_partitioner.hpp"
 #include "client_context.hpp"
 
 namespace atlas::kafka {
@@ -20,6 +21,13 @@ struct Producer::Impl : detail::ClientContext {
   ~Impl() = default;
 
   static void on_delivery(rd_kafka_t* rk, const rd_kafka_message_t* msg, void* opaque);
+  static std::int32_t sticky_partition(const rd_kafka_topic_t* rkt, const void* key,
+                                       std::size_t key_size, std::int32_t partition_count,
+                                       void* rkt_opaque, void* msg_opaque);
+  // Registers the sticky partitioner for `topic`: the topic's handle is
+  // created here, with a copy of the default topic configuration, before
+  // any record is produced to it, and kept until the client is destroyed.
+  void make_sticky(const std::string& topic);
 
   void invoke(const DeliveryCallback& cb, const DeliveryResult& result) noexcept {
     try {
@@ -68,7 +76,33 @@ struct Producer::Impl : detail::ClientContext {
   std::atomic<bool> stopping{false};
   std::thread poller;
   HandlePtr rk;
+  std::vector<std::unique_ptr<StickyPartitioner>> partitioners;
+  std::vector<rd_kafka_topic_t*> sticky_handles;  // destroyed before rk
 };
+
+std::int32_t Producer::Impl::sticky_partition(const rd_kafka_topic_t* rkt, const void* /*key*/,
+                                              std::size_t /*key_size*/,
+                                              std::int32_t partition_count, void* rkt_opaque,
+                                              void* /*msg_opaque*/) {
+  return static_cast<StickyPartitioner*>(rkt_opaque)
+      ->pick(partition_count, StickyPartitioner::Clock::now(), [rkt](std::int32_t partition) {
+        return rd_kafka_topic_partition_available(rkt, partition) == 1;
+      });
+}
+
+void Producer::Impl::make_sticky(const std::string& topic) {
+  auto partitioner = std::make_unique<StickyPartitioner>(options.sticky_window);
+  rd_kafka_topic_conf_t* conf = rd_kafka_default_topic_conf_dup(rk.get());
+  rd_kafka_topic_conf_set_partitioner_cb(conf, &Impl::sticky_partition);
+  rd_kafka_topic_conf_set_opaque(conf, partitioner.get());
+  rd_kafka_topic_t* handle = rd_kafka_topic_new(rk.get(), topic.c_str(), conf);  // owns conf
+  if (handle == nullptr) {
+    throw KafkaError("cannot create the Kafka topic handle for " + topic + ": " +
+                     rd_kafka_err2str(rd_kafka_last_error()));
+  }
+  partitioners.push_back(std::move(partitioner));
+  sticky_handles.push_back(handle);
+}
 
 void Producer::Impl::on_delivery(rd_kafka_t* /*rk*/, const rd_kafka_message_t* msg,
                                  void* opaque) {
@@ -94,6 +128,7 @@ Producer::Producer(const KafkaSettings& settings, std::string client_id, Logger&
   detail::install_callbacks(conf.get(), impl_.get());
   rd_kafka_conf_set_dr_msg_cb(conf.get(), &Impl::on_delivery);
   impl_->rk = make_handle(RD_KAFKA_PRODUCER, std::move(conf));
+  for (const std::string& topic : impl_->options.sticky_topics) impl_->make_sticky(topic);
   impl_->poller = std::thread([impl = impl_.get()] { impl->poll_loop(); });
 }
 
@@ -111,6 +146,7 @@ Producer::~Producer() {
   // Whatever is left (a broker that never answered) is reported here.
   rd_kafka_poll(s.rk.get(), 0);
   s.run_local_failures();
+  for (rd_kafka_topic_t* handle : s.sticky_handles) rd_kafka_topic_destroy(handle);
   s.rk.reset();
 }
 

@@ -47,6 +47,12 @@ struct ProducerOptions {
   std::chrono::milliseconds enqueue_timeout{5000};
   // How long the destructor waits for outstanding delivery reports.
   std::chrono::milliseconds close_timeout{10000};
+  // Topics whose records (without an explicit partition) are placed by a
+  // sticky partitioner instead of by key hash: one partition for each
+  // sticky_window, then the next (sticky_partitioner.hpp). For topics whose
+  // records are independent tasks; keys are still sent.
+  std::vector<std::string> sticky_topics;
+  std::chrono::milliseconds sticky_window{10};
 };
 
 class Producer {
