@@ -1,6 +1,8 @@
 // The build step that embeds schema/sql into atlas_core
 // (core/src/pg/embed_migrations.cmake), run by hand on files of our making:
 // bytes survive exactly however long the file, and a misnamed file stops it.
+// And its build rule (embed_migrations_rule.cmake) in a project of its own: a
+// migration added or removed is re-embedded on the next build.
 #include <doctest/doctest.h>
 
 #include <sys/wait.h>
@@ -117,4 +119,36 @@ TEST_CASE("pg embedding: a misnamed migration file stops the build, naming the f
   CHECK(log.find("2_missing_digits.sql") != std::string::npos);
   CHECK(log.find("NNN_description.sql") != std::string::npos);
   CHECK_FALSE(fs::exists(dir.path() / "out.cpp"));
+}
+
+TEST_CASE("pg embedding: the build re-embeds when a migration is added or removed") {
+  // A project of its own with the rule core/CMakeLists.txt uses
+  // (core/src/pg/embed_migrations_rule.cmake), built, changed, built again.
+  ScratchDir dir;
+  const auto rule = atlas::test::source_dir() + "/core/src/pg/embed_migrations_rule.cmake";
+  write(dir.path() / "CMakeLists.txt",
+        "cmake_minimum_required(VERSION 3.25)\nproject(embed_rule NONE)\ninclude(" + rule +
+            ")\natlas_embed_migrations(${CMAKE_SOURCE_DIR}/sql ${CMAKE_BINARY_DIR}/out.cpp)\n"
+            "add_custom_target(embedded ALL DEPENDS ${CMAKE_BINARY_DIR}/out.cpp)\n");
+  write(dir.path() / "sql" / "001_first.sql", "SELECT 1;\n");
+  write(dir.path() / "sql" / "002_second.sql", "SELECT 2;\n");
+  const fs::path build = dir.path() / "build";
+  auto run = [&](const std::string& command) {
+    const int raw = std::system((command + " > " + quote((dir.path() / "log").string()) + " 2>&1").c_str());
+    INFO(read(dir.path() / "log"));
+    REQUIRE(WIFEXITED(raw));
+    REQUIRE(WEXITSTATUS(raw) == 0);
+  };
+  run("cmake -G Ninja -S " + quote(dir.path().string()) + " -B " + quote(build.string()));
+  run("cmake --build " + quote(build.string()));
+  CHECK(read(build / "out.cpp").find("002_second.sql") != std::string::npos);
+
+  fs::remove(dir.path() / "sql" / "002_second.sql");
+  run("cmake --build " + quote(build.string()));
+  CHECK(read(build / "out.cpp").find("002_second.sql") == std::string::npos);
+  CHECK(read(build / "out.cpp").find("001_first.sql") != std::string::npos);
+
+  write(dir.path() / "sql" / "003_third.sql", "SELECT 3;\n");
+  run("cmake --build " + quote(build.string()));
+  CHECK(read(build / "out.cpp").find("003_third.sql") != std::string::npos);
 }
