@@ -88,7 +88,6 @@ IngressService::IngressService(IngressOptions options, kafka::Producer& producer
       work_(work),
       metrics_(metrics),
       logger_(logger),
-      published_cache_(options_.local_cache_ttl, options_.local_cache_entries),
       sweeper_(work) {}
 
 IngressService::~IngressService() = default;
@@ -136,17 +135,6 @@ void IngressService::handle(Route route, const http::ServerRequest& request,
 
   Accept& accept = std::get<Accept>(decision);
   const Uuid task_id = webhook_task_id(accept);
-  bool seen = false;
-  {
-    std::lock_guard lock(cache_mutex_);
-    seen = published_cache_.contains_any(accept.dedupe_keys, SteadyClock::now());
-  }
-  if (seen) {
-    logger_.info("duplicate webhook answered, not republished",
-                 {{"source", source}, {"task_id", task_id.to_string()}, {"what", accept.what}});
-    finish(acknowledge(accept, task_id), "duplicate");
-    return;
-  }
   if (pending_.load() >= options_.max_pending) {
     logger_.warn("webhook refused: too many requests waiting to become durable",
                  {{"source", source}, {"pending", pending_.load()}});
@@ -227,10 +215,6 @@ void IngressService::publish(const std::shared_ptr<Pending>& p,
                  {{"task_id", p->task_id.to_string()}, {"error", error}});
   } else if (claim->duplicate) {
     const Uuid first = Uuid::parse(claim->published_task_id.value_or("")).value_or(p->task_id);
-    {
-      std::lock_guard lock(cache_mutex_);
-      published_cache_.insert_all(p->accept.dedupe_keys, SteadyClock::now());
-    }
     logger_.info("duplicate webhook answered, not republished",
                  {{"source", p->source}, {"task_id", first.to_string()}, {"what", p->accept.what}});
     answer_now(p, to_response(acknowledge(p->accept, first)), "duplicate");
@@ -360,13 +344,7 @@ void IngressService::advance(const std::shared_ptr<Pending>& p) {
                                         {"durable_in", via}});
     }
   }
-  if (confirm) {
-    {
-      std::lock_guard lock(cache_mutex_);
-      published_cache_.insert_all(p->accept.dedupe_keys, SteadyClock::now());
-    }
-    dedupe_.confirm(p->accept.dedupe_keys);  // only queues them: never blocks
-  }
+  if (confirm) dedupe_.confirm(p->accept.dedupe_keys);  // only queues them: never blocks
   if (start_fallback) boost::asio::post(work_, [this, p] { run_fallback(p); });
   if (stamp || release) {
     boost::asio::post(work_, [this, p, stamp, release] {

@@ -41,7 +41,6 @@
 #include "atlas/http/server.hpp"
 #include "atlas/kafka/producer.hpp"
 #include "atlas/log.hpp"
-#include "atlas/router/dedupe.hpp"
 #include "atlas/router/dedupe_batcher.hpp"
 #include "atlas/router/ingress.hpp"
 #include "atlas/router/metrics.hpp"
@@ -54,10 +53,6 @@ struct IngressOptions {
   std::string topic_in = "architect_in";
   std::chrono::milliseconds ack_timeout{2'500};
   std::size_t max_pending = 4096;
-  // The replica's front cache of published keys (saves a database round trip
-  // for redeliveries that come back to the same replica).
-  std::chrono::milliseconds local_cache_ttl{10 * 60 * 1000};
-  std::size_t local_cache_entries = 100'000;
 };
 
 // The webhooks_total{source} label of a webhook route.
@@ -110,8 +105,6 @@ class IngressService {
   RouterMetrics& metrics_;
   Logger& logger_;
   std::atomic<std::size_t> pending_{0};
-  std::mutex cache_mutex_;
-  TtlSet published_cache_;  // guarded by cache_mutex_
   std::mutex deadlines_mutex_;
   std::deque<std::pair<std::chrono::steady_clock::time_point, std::weak_ptr<Pending>>>
       deadlines_;              // guarded by deadlines_mutex_
