@@ -75,9 +75,11 @@ struct Producer::Impl : detail::ClientContext {
   std::vector<std::pair<std::unique_ptr<DeliveryCallback>, DeliveryResult>> local_failures;
   std::atomic<bool> stopping{false};
   std::thread poller;
-  HandlePtr rk;
+  // Declared in this order so the topic handles go before the client and
+  // the partitioners they call only after it.
   std::vector<std::unique_ptr<StickyPartitioner>> partitioners;
-  std::vector<rd_kafka_topic_t*> sticky_handles;  // destroyed before rk
+  HandlePtr rk;
+  std::vector<TopicPtr> sticky_handles;
 };
 
 std::int32_t Producer::Impl::sticky_partition(const rd_kafka_topic_t* rkt, const void* /*key*/,
@@ -95,13 +97,13 @@ void Producer::Impl::make_sticky(const std::string& topic) {
   rd_kafka_topic_conf_t* conf = rd_kafka_default_topic_conf_dup(rk.get());
   rd_kafka_topic_conf_set_partitioner_cb(conf, &Impl::sticky_partition);
   rd_kafka_topic_conf_set_opaque(conf, partitioner.get());
-  rd_kafka_topic_t* handle = rd_kafka_topic_new(rk.get(), topic.c_str(), conf);  // owns conf
-  if (handle == nullptr) {
+  TopicPtr handle(rd_kafka_topic_new(rk.get(), topic.c_str(), conf));  // owns conf
+  if (!handle) {
     throw KafkaError("cannot create the Kafka topic handle for " + topic + ": " +
                      rd_kafka_err2str(rd_kafka_last_error()));
   }
   partitioners.push_back(std::move(partitioner));
-  sticky_handles.push_back(handle);
+  sticky_handles.push_back(std::move(handle));
 }
 
 void Producer::Impl::on_delivery(rd_kafka_t* /*rk*/, const rd_kafka_message_t* msg,
@@ -146,7 +148,7 @@ Producer::~Producer() {
   // Whatever is left (a broker that never answered) is reported here.
   rd_kafka_poll(s.rk.get(), 0);
   s.run_local_failures();
-  for (rd_kafka_topic_t* handle : s.sticky_handles) rd_kafka_topic_destroy(handle);
+  s.sticky_handles.clear();
   s.rk.reset();
 }
 

@@ -41,6 +41,9 @@ struct MetadataDeleter {
 struct ErrorDeleter {
   void operator()(rd_kafka_error_t* p) const noexcept { rd_kafka_error_destroy(p); }
 };
+struct TopicDeleter {
+  void operator()(rd_kafka_topic_t* p) const noexcept { rd_kafka_topic_destroy(p); }
+};
 
 using ConfPtr = std::unique_ptr<rd_kafka_conf_t, ConfDeleter>;
 using HandlePtr = std::unique_ptr<rd_kafka_t, HandleDeleter>;
@@ -50,6 +53,7 @@ using QueuePtr = std::unique_ptr<rd_kafka_queue_t, QueueDeleter>;
 using HeadersPtr = std::unique_ptr<rd_kafka_headers_t, HeadersDeleter>;
 using MetadataPtr = std::unique_ptr<const rd_kafka_metadata_t, MetadataDeleter>;
 using ErrorPtr = std::unique_ptr<rd_kafka_error_t, ErrorDeleter>;
+using TopicPtr = std::unique_ptr<rd_kafka_topic_t, TopicDeleter>;
 
 // A configuration with every property of `list` set. Throws KafkaConfigError
 // naming the property and quoting librdkafka's reason when one is refused.
