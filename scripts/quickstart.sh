@@ -72,12 +72,23 @@ die() {
 pid_of() { cat "$RUN/$1.pid" 2>/dev/null || true; }
 
 # alive NAME: the pid file names a live process running that binary (a reused
-# pid of another program does not count).
+# pid of another program does not count). A process's command line reads
+# empty for a moment while it replaces its image, as atlas-router does once
+# at start (it re-executes itself with its allocator tuning): look again.
 alive() {
-  local pid
+  local pid cmdline tries=0
   pid="$(pid_of "$1")"
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$1"
+  [ -n "$pid" ] || return 1
+  while kill -0 "$pid" 2>/dev/null; do
+    cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)"
+    if [ -n "$cmdline" ]; then
+      case "$cmdline" in *"$1"*) return 0 ;; *) return 1 ;; esac
+    fi
+    tries=$((tries + 1))
+    [ "$tries" -lt 20 ] || return 1
+    sleep 0.05
+  done
+  return 1
 }
 
 # port_taken PORT: something accepts connections on 127.0.0.1:PORT.
