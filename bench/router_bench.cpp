@@ -227,7 +227,7 @@ std::string aim_verdict(const std::map<std::size_t, std::pair<std::size_t, std::
 
 int main(int argc, char** argv) {
   // The router in this process runs with the allocator tuning atlas-router
-  // gives itself (so does the load generator, a fifteenth of the CPU).
+  // gives itself (so does the load generator in it).
   atlas::apply_malloc_tunables(argv);
   std::optional<Options> opts;
   try {

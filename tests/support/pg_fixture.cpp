@@ -96,8 +96,8 @@ bool running_as_root() { return ::geteuid() == 0; }
 
 }  // namespace
 
-PgFixture::PgFixture(std::string database, std::string extra_settings)
-    : bin_dir_(find_bin_dir()), database_(std::move(database)), extra_settings_(std::move(extra_settings)) {
+PgFixture::PgFixture(std::string database, const std::string& extra_settings)
+    : bin_dir_(find_bin_dir()), database_(std::move(database)) {
   std::string pattern = (fs::temp_directory_path() / "atlas-pg-XXXXXX").string();
   if (::mkdtemp(pattern.data()) == nullptr) {
     throw std::system_error(errno, std::generic_category(), "PgFixture: mkdtemp " + pattern);
@@ -145,7 +145,7 @@ PgFixture::PgFixture(std::string database, std::string extra_settings)
          << "unix_socket_directories = '" << root_dir_ << "'\n"
          << "fsync = off\nfull_page_writes = off\nsynchronous_commit = off\n"
          << "wal_level = logical\nmax_connections = 100\nshared_buffers = 32MB\n";
-    if (!extra_settings_.empty()) conf << extra_settings_ << "\n";
+    if (!extra_settings.empty()) conf << extra_settings << "\n";
     conf.close();
     if (!conf) throw std::runtime_error("PgFixture: cannot append to postgresql.conf");
 

@@ -23,7 +23,7 @@ class PgFixture {
   // to postgresql.conf after the fixture's own (one "name = value" a line),
   // so they override them: benchmarks size shared_buffers like a server.
   // Throws std::runtime_error with the server log when it cannot.
-  explicit PgFixture(std::string database = "atlas", std::string extra_settings = "");
+  explicit PgFixture(std::string database = "atlas", const std::string& extra_settings = "");
   PgFixture(const PgFixture&) = delete;
   PgFixture& operator=(const PgFixture&) = delete;
   ~PgFixture();  // pg_ctl stop -m immediate, then removes the temp dir
@@ -58,7 +58,6 @@ class PgFixture {
   std::string root_dir_;  // the temp dir
   std::string data_dir_;
   std::string database_;
-  std::string extra_settings_;
   std::string url_;
   int port_ = 0;
   bool running_ = false;
