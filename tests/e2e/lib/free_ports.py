@@ -15,7 +15,12 @@ def main() -> int:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 1
     with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
         low, high = (int(v) for v in f.read().split())
-    span = (max(1024, low - 12000), low) if low - 1024 >= 1000 else (high + 1, 65536)
+    if low - 1024 >= 1000:
+        span = (max(1024, low - 12000), low)
+    elif 65536 - (high + 1) >= 1000:
+        span = (high + 1, 65536)
+    else:  # the ephemeral range covers nearly everything: any unprivileged port
+        span = (1024, 65536)
     ports = []
     while len(ports) < count:
         port = random.randrange(*span)
